@@ -1,0 +1,57 @@
+# gamecoll: `make run` serves with no configuration, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+
+.DEFAULT_GOAL := help
+.PHONY: help run migrate test test-fast lint typecheck format lock bench clean storage-check htmx
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_RUN): requirements.lock | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $@
+
+$(STAMP_DEV): requirements-dev.lock | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	touch $@ $(STAMP_RUN)
+
+run: $(STAMP_RUN) ## Serve on http://127.0.0.1:8080 (SQLite and var/images unless configured)
+	$(PY) -m gamecoll serve
+
+migrate: $(STAMP_RUN) ## Apply database migrations by hand
+	$(PY) -m gamecoll migrate
+
+storage-check: $(STAMP_RUN) ## List image files that no item refers to (FIX=1 removes them)
+	$(PY) -m gamecoll storage check $(if $(FIX),--fix,)
+
+lint: $(STAMP_DEV) ## Ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP_DEV) ## Mypy, strict
+	$(BIN)/mypy
+
+format: $(STAMP_DEV) ## Format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: $(STAMP_DEV) lint typecheck ## Lint, type-check and run every test (CI=true: nothing may skip)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP_DEV) ## Only the tests, without lint and type-check
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lock: $(STAMP_DEV) ## Re-pin requirements*.lock with hashes from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header -q -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -q -o requirements-dev.lock
+
+clean: ## Remove the virtual environment and caches (keeps var/)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,314 @@
+"""Typed settings, read once from the environment (and a `.env` file when present)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+log = logging.getLogger("gamecoll.config")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+DEV_SECRET_FILE = VAR_DIR / "dev-jwt-secret"
+ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512")
+MIN_SECRET_BYTES = 32
+
+
+class ConfigError(Exception):
+    """A setting has a bad value; the message is one line naming the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the service reads from its environment."""
+
+    database_url: str = f"sqlite://{VAR_DIR / 'gamecoll.sqlite3'}"
+    jwt_secret_key: str = ""
+    jwt_algorithm: str = "HS256"
+    jwt_issuer: str = "gamecoll"
+    access_token_expire_minutes: int = 15
+    refresh_token_expire_minutes: int = 10080
+    refresh_reuse_grace_seconds: int = 10
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    allowed_origins: tuple[str, ...] = ()
+    image_dir: Path = VAR_DIR / "images"
+    app_env: str = "development"
+    bcrypt_rounds: int = 12
+    hash_workers: int = max(1, os.cpu_count() or 1)
+    hash_queue_limit: int = 64
+    proxies_count: int = 0
+    real_ip_header: str = ""
+    rate_limit_login_per_minute: int = 30
+    rate_limit_register_per_hour: int = 20
+    rate_limit_refresh_per_minute: int = 120
+    login_failures_before_lockout: int = 5
+    login_lockout_base_seconds: int = 2
+    login_lockout_max_seconds: int = 900
+    max_image_bytes: int = 10 * 1024 * 1024
+    max_image_pixels: int = 50_000_000
+    request_max_json_bytes: int = 1024 * 1024
+    graceful_shutdown_seconds: float = 15.0
+    run_migrations: bool = True
+    log_level: str = "INFO"
+    log_format: str = "text"
+    generated_secret: bool = field(default=False, compare=False)
+
+    @property
+    def production(self) -> bool:
+        """Tell whether the service runs in production mode."""
+        return self.app_env == "production"
+
+    @property
+    def is_postgres(self) -> bool:
+        """Tell whether the database is PostgreSQL."""
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def request_max_size(self) -> int:
+        """Largest body accepted: one image as base64 JSON, with room for the other fields."""
+        return max(self.request_max_json_bytes, (self.max_image_bytes * 4) // 3 + 64 * 1024)
+
+
+T = TypeVar("T")
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a simple `.env` file: KEY=VALUE lines, `#` comments, optional quotes."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+class _Reader:
+    """Read typed values from one mapping and name the variable in every error."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def raw(self, *names: str) -> tuple[str, str] | None:
+        for name in names:
+            value = self.env.get(name)
+            if value is not None and value.strip() != "":
+                return name, value.strip()
+        return None
+
+    def get(self, names: tuple[str, ...], parse: Callable[[str, str], T], default: T) -> T:
+        found = self.raw(*names)
+        if found is None:
+            return default
+        return parse(*found)
+
+
+def _int(low: int, high: int) -> Callable[[str, str], int]:
+    def parse(name: str, value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a whole number") from None
+        if not low <= number <= high:
+            raise ConfigError(f"{name}={number} is out of range ({low} to {high})")
+        return number
+
+    return parse
+
+
+def _float(low: float, high: float) -> Callable[[str, str], float]:
+    def parse(name: str, value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a number") from None
+        if not low <= number <= high:
+            raise ConfigError(f"{name}={number} is out of range ({low} to {high})")
+        return number
+
+    return parse
+
+
+def _choice(*options: str) -> Callable[[str, str], str]:
+    def parse(name: str, value: str) -> str:
+        if value not in options:
+            raise ConfigError(f"{name}={value!r} must be one of: {', '.join(options)}")
+        return value
+
+    return parse
+
+
+def _bool(name: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={value!r} must be true or false")
+
+
+def _database_url(name: str, value: str) -> str:
+    scheme = value.split("://", 1)[0] if "://" in value else ""
+    if scheme == "sqlite":
+        path = value[len("sqlite://") :]
+        if not path:
+            raise ConfigError(f"{name} needs a file path after sqlite://")
+        if path != ":memory:" and not path.startswith("/"):
+            path = str(PROJECT_ROOT / path)
+        return f"sqlite://{path}"
+    if scheme in ("postgres", "postgresql"):
+        parts = urlsplit(value)
+        if not parts.hostname or not parts.path.strip("/"):
+            raise ConfigError(f"{name} must name a host and a database: postgresql://user@host/db")
+        return value
+    raise ConfigError(f"{name} must start with sqlite://, postgresql:// or postgres://")
+
+
+def _origins(name: str, value: str) -> tuple[str, ...]:
+    origins: list[str] = []
+    for item in value.split(","):
+        origin = item.strip().rstrip("/")
+        if not origin:
+            continue
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path:
+            raise ConfigError(f"{name}: {origin!r} is not an origin like https://app.example")
+        origins.append(origin)
+    return tuple(origins)
+
+
+def _path(name: str, value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _header(name: str, value: str) -> str:
+    if not all(c.isalnum() or c == "-" for c in value):
+        raise ConfigError(f"{name}={value!r} is not an HTTP header name")
+    return value.lower()
+
+
+def _text(name: str, value: str) -> str:
+    return value
+
+
+def _dev_secret() -> str:
+    """Return the development secret kept in var/, making it on first use."""
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    if DEV_SECRET_FILE.is_file():
+        secret = DEV_SECRET_FILE.read_text(encoding="utf-8").strip()
+        if len(secret.encode()) >= MIN_SECRET_BYTES:
+            return secret
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(DEV_SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret + "\n")
+    return secret
+
+
+def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+    """Build the settings from the environment; raise ConfigError on the first bad value."""
+    if env is None:
+        merged = read_dotenv(dotenv or PROJECT_ROOT / ".env")
+        merged.update(os.environ)
+        env = merged
+    r = _Reader(env)
+    d = Settings()
+    app_env = r.get(("APP_ENV",), _choice("development", "production"), d.app_env)
+
+    refresh_minutes = r.get(("REFRESH_TOKEN_EXPIRE_MINUTES",), _int(1, 525600), -1)
+    if refresh_minutes < 0:
+        days = r.get(("REFRESH_TOKEN_EXPIRE_DAYS",), _int(1, 365), 0)
+        refresh_minutes = days * 1440 if days else d.refresh_token_expire_minutes
+
+    secret_found = r.raw("JWT_SECRET_KEY", "SECRET_KEY")
+    generated = False
+    if secret_found is None:
+        if app_env == "production":
+            raise ConfigError("JWT_SECRET_KEY is required in production (32+ random bytes)")
+        secret = _dev_secret()
+        generated = True
+    else:
+        name, secret = secret_found
+        if len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes long")
+        if app_env == "production" and len(set(secret)) < 10:
+            raise ConfigError(f"{name} does not look random; use `openssl rand -base64 48`")
+
+    settings = Settings(
+        database_url=r.get(("DATABASE_URL",), _database_url, d.database_url),
+        jwt_secret_key=secret,
+        jwt_algorithm=r.get(("JWT_ALGORITHM",), _choice(*ALLOWED_ALGORITHMS), d.jwt_algorithm),
+        jwt_issuer=r.get(("JWT_ISSUER",), _text, d.jwt_issuer),
+        access_token_expire_minutes=r.get(
+            ("ACCESS_TOKEN_EXPIRE_MINUTES",), _int(1, 1440), d.access_token_expire_minutes
+        ),
+        refresh_token_expire_minutes=refresh_minutes,
+        refresh_reuse_grace_seconds=r.get(
+            ("REFRESH_REUSE_GRACE_SECONDS",), _int(0, 300), d.refresh_reuse_grace_seconds
+        ),
+        host=r.get(("HOST",), _text, d.host),
+        port=r.get(("PORT",), _int(1, 65535), d.port),
+        workers=r.get(("WORKERS",), _int(1, 64), d.workers),
+        allowed_origins=r.get(("ALLOWED_ORIGINS",), _origins, d.allowed_origins),
+        image_dir=r.get(("IMAGE_DIR",), _path, d.image_dir),
+        app_env=app_env,
+        bcrypt_rounds=r.get(("BCRYPT_ROUNDS",), _int(4, 16), d.bcrypt_rounds),
+        hash_workers=r.get(("HASH_WORKERS",), _int(1, 64), d.hash_workers),
+        hash_queue_limit=r.get(("HASH_QUEUE_LIMIT",), _int(1, 10000), d.hash_queue_limit),
+        proxies_count=r.get(("PROXIES_COUNT",), _int(0, 10), d.proxies_count),
+        real_ip_header=r.get(("REAL_IP_HEADER",), _header, d.real_ip_header),
+        rate_limit_login_per_minute=r.get(
+            ("RATE_LIMIT_LOGIN_PER_MINUTE",), _int(1, 100000), d.rate_limit_login_per_minute
+        ),
+        rate_limit_register_per_hour=r.get(
+            ("RATE_LIMIT_REGISTER_PER_HOUR",), _int(1, 100000), d.rate_limit_register_per_hour
+        ),
+        rate_limit_refresh_per_minute=r.get(
+            ("RATE_LIMIT_REFRESH_PER_MINUTE",), _int(1, 100000), d.rate_limit_refresh_per_minute
+        ),
+        login_failures_before_lockout=r.get(
+            ("LOGIN_FAILURES_BEFORE_LOCKOUT",), _int(1, 1000), d.login_failures_before_lockout
+        ),
+        login_lockout_base_seconds=r.get(
+            ("LOGIN_LOCKOUT_BASE_SECONDS",), _int(1, 3600), d.login_lockout_base_seconds
+        ),
+        login_lockout_max_seconds=r.get(
+            ("LOGIN_LOCKOUT_MAX_SECONDS",), _int(1, 86400), d.login_lockout_max_seconds
+        ),
+        max_image_bytes=r.get(("MAX_IMAGE_BYTES",), _int(1024, 1 << 30), d.max_image_bytes),
+        max_image_pixels=r.get(("MAX_IMAGE_PIXELS",), _int(1, 1_000_000_000), d.max_image_pixels),
+        graceful_shutdown_seconds=r.get(
+            ("GRACEFUL_SHUTDOWN_SECONDS",), _float(0, 600), d.graceful_shutdown_seconds
+        ),
+        run_migrations=r.get(("RUN_MIGRATIONS",), _bool, d.run_migrations),
+        log_level=r.get(
+            ("LOG_LEVEL",), _choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), d.log_level
+        ),
+        log_format=r.get(("LOG_FORMAT",), _choice("text", "json"), d.log_format),
+        generated_secret=generated,
+    )
+    if settings.proxies_count and settings.real_ip_header:
+        raise ConfigError("set only one of PROXIES_COUNT and REAL_IP_HEADER")
+    return settings
+
+
+def settings_names() -> list[str]:
+    """List the dataclass fields; used by the docs test to keep .env.example complete."""
+    return [f.name for f in fields(Settings)]

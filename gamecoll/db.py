@@ -1,0 +1,115 @@
+"""Database wiring: the Tortoise config and migrations applied under one lock."""
+
+from __future__ import annotations
+
+import logging
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any, AsyncIterator
+from urllib.parse import urlsplit
+
+from gamecoll.config import PROJECT_ROOT, Settings, load_settings
+
+log = logging.getLogger("gamecoll.db")
+
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+MODEL_MODULES = ["gamecoll.models", "aerich.models"]
+# Any fixed 64-bit number; every instance takes this advisory lock to migrate.
+MIGRATION_LOCK_ID = 0x67616D65636F6C6C
+
+
+def tortoise_url(database_url: str) -> str:
+    """Turn the configured URL into the form Tortoise expects."""
+    if database_url.startswith("postgresql://"):
+        return "postgres://" + database_url[len("postgresql://") :]
+    return database_url
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    """Return the Tortoise config dict for these settings."""
+    url = tortoise_url(settings.database_url)
+    if url.startswith("sqlite://"):
+        path = url[len("sqlite://") :]
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection: dict[str, Any] | str = {
+            "engine": "tortoise.backends.sqlite",
+            "credentials": {
+                "file_path": path,
+                "journal_mode": "WAL",
+                "foreign_keys": "ON",
+                "busy_timeout": 5000,
+            },
+        }
+    else:
+        parts = urlsplit(url)
+        connection = {
+            "engine": "tortoise.backends.asyncpg",
+            "credentials": {
+                "host": parts.hostname,
+                "port": parts.port or 5432,
+                "user": parts.username or "postgres",
+                "password": parts.password or "",
+                "database": parts.path.lstrip("/"),
+                "minsize": 1,
+                "maxsize": 10,
+                "timeout": 5,
+                "command_timeout": 30,
+            },
+        }
+    return {
+        "connections": {"default": connection},
+        "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default"}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _aerich_config() -> dict[str, Any]:
+    return tortoise_config(load_settings())
+
+
+# Read by the `aerich` command line through [tool.aerich] in pyproject.toml.
+TORTOISE_ORM: dict[str, Any] = (
+    _aerich_config() if os.environ.get("GAMECOLL_AERICH_CLI") == "1" else {}
+)
+
+
+@asynccontextmanager
+async def _migration_lock(settings: Settings) -> AsyncIterator[None]:
+    """Hold a PostgreSQL advisory lock (SQLite serialises writers itself)."""
+    if not settings.is_postgres:
+        yield
+        return
+    import asyncpg
+
+    conn = await asyncpg.connect(
+        tortoise_url(settings.database_url).replace("postgres://", "postgresql://", 1), timeout=10
+    )
+    try:
+        await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
+        try:
+            yield
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK_ID)
+    finally:
+        await conn.close()
+
+
+async def apply_migrations(settings: Settings) -> list[str]:
+    """Apply every migration not yet applied; return the names of those applied now."""
+    from aerich import Command
+
+    async with _migration_lock(settings):
+        command = Command(
+            tortoise_config=tortoise_config(settings),
+            app="models",
+            location=str(MIGRATIONS_DIR),
+        )
+        async with command:
+            await command.init()
+            applied: list[str] = await command.upgrade(run_in_transaction=True)
+    for name in applied:
+        log.info("applied migration %s", name)
+    return applied

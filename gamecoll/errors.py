@@ -1,0 +1,125 @@
+"""Domain errors: each class declares its status, code and default message once."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class AppError(Exception):
+    """Base of every error the service answers on purpose."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    message: ClassVar[str] = "The request is not valid."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.detail = message or self.message
+        self.fields = fields or {}
+        self.headers = headers or {}
+        super().__init__(self.detail)
+
+
+class BadRequest(AppError):
+    status = 400
+    code = "bad_request"
+    message = "The request is not valid."
+
+
+class ValidationFailed(AppError):
+    status = 422
+    code = "validation_error"
+    message = "Some fields are not valid."
+
+
+class NotAuthenticated(AppError):
+    status = 401
+    code = "not_authenticated"
+    message = "Log in to continue."
+
+
+class InvalidCredentials(AppError):
+    status = 401
+    code = "invalid_credentials"
+    message = "The email, username or password is not right."
+
+
+class InvalidToken(AppError):
+    status = 401
+    code = "invalid_token"
+    message = "The token is not valid or has expired; log in again."
+
+
+class CsrfFailed(AppError):
+    status = 403
+    code = "csrf_failed"
+    message = "The request did not carry this session's CSRF token or came from another site."
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+    message = "Nothing is here."
+
+
+class MethodNotAllowed(AppError):
+    status = 405
+    code = "method_not_allowed"
+    message = "This method is not allowed here."
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+    message = "That already exists."
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    code = "payload_too_large"
+    message = "The request body is too large."
+
+
+class UnsupportedMediaType(AppError):
+    status = 415
+    code = "unsupported_media_type"
+    message = "This content type is not accepted here."
+
+
+class RateLimited(AppError):
+    status = 429
+    code = "rate_limited"
+    message = "Too many attempts; wait and try again."
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(
+            message or f"Too many attempts; try again in {self.retry_after} seconds.",
+            headers={"Retry-After": str(self.retry_after)},
+        )
+
+
+class ServiceUnavailable(AppError):
+    status = 503
+    code = "service_unavailable"
+    message = "The database is unavailable; try again shortly."
+
+
+class InsufficientStorage(AppError):
+    status = 507
+    code = "insufficient_storage"
+    message = "The server has no room to store this file."
+
+
+class ServerBusy(AppError):
+    status = 503
+    code = "busy"
+    message = "The server is busy; try again shortly."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"Retry-After": "1"})

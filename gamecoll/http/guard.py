@@ -1,0 +1,125 @@
+"""Who is calling: bearer or cookie authentication, CSRF checks and the client's address."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from sanic import HTTPResponse, Request
+
+from gamecoll.errors import CsrfFailed, InvalidToken, NotAuthenticated
+from gamecoll.http.cookies import read_cookie
+from gamecoll.security.csrf import csrf_token_matches, origin_allowed
+from gamecoll.services.sessions import Principal
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+
+H = TypeVar("H", bound=Callable[..., Awaitable[HTTPResponse]])
+
+
+def client_ip(request: Request) -> str:
+    """Return the client's address; proxy headers count only when a proxy is trusted."""
+    return str(request.remote_addr or request.ip or "unknown")
+
+
+def user_agent(request: Request) -> str:
+    """Return the User-Agent header, cut to a storable length."""
+    return request.headers.get("user-agent", "")[:512]
+
+
+def own_origin(request: Request) -> str:
+    """Return this site's origin as the browser sees it."""
+    return f"{request.scheme}://{request.host}"
+
+
+def check_origin(request: Request) -> None:
+    """Refuse a state-changing browser request sent from another site."""
+    if request.method in SAFE_METHODS or request.headers.get("authorization"):
+        return
+    if not origin_allowed(
+        origin=request.headers.get("origin"),
+        referer=request.headers.get("referer"),
+        own_origin=own_origin(request),
+        allowed_origins=request.app.ctx.settings.allowed_origins,
+    ):
+        raise CsrfFailed("This request came from a site that is not allowed.")
+
+
+def presented_csrf_token(request: Request) -> str | None:
+    """Return the CSRF token from the header, or from a form field."""
+    token = request.headers.get(CSRF_HEADER)
+    if token:
+        return token
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        value = request.form.get(CSRF_FIELD) if request.form else None
+        return str(value) if value else None
+    return None
+
+
+def check_csrf(request: Request, expected: str) -> None:
+    """Refuse a cookie-authenticated state change without this session's CSRF token."""
+    check_origin(request)
+    if not csrf_token_matches(expected, presented_csrf_token(request)):
+        raise CsrfFailed()
+
+
+async def authenticate(request: Request) -> Principal:
+    """Authenticate by Bearer token or by cookie (refreshing an expired access cookie)."""
+    services = request.app.ctx.services
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("Send the access token as `Authorization: Bearer <token>`.")
+        principal: Principal = await services.sessions.authenticate(access_token=token.strip())
+        request.ctx.auth_via = "bearer"
+        return principal
+    names = request.app.ctx.cookie_names
+    access = read_cookie(request, names.access)
+    found: Principal | None = None
+    if access:
+        try:
+            found = await services.sessions.authenticate(access_token=access)
+        except InvalidToken:
+            found = None
+    if found is None:
+        refresh = read_cookie(request, names.refresh)
+        if not refresh:
+            if access:
+                request.ctx.clear_auth_cookies = True
+                raise InvalidToken("Your session has ended; log in again.")
+            raise NotAuthenticated()
+        try:
+            tokens = await services.sessions.rotate(
+                refresh_token=refresh, ip=client_ip(request), user_agent=user_agent(request)
+            )
+        except InvalidToken:
+            request.ctx.clear_auth_cookies = True
+            raise
+        request.ctx.new_tokens = tokens
+        found = Principal(user=tokens.user, session=tokens.session)
+    request.ctx.auth_via = "cookie"
+    if request.method not in SAFE_METHODS:
+        check_csrf(request, found.session.csrf_token)
+    return found
+
+
+def authenticated(handler: H) -> H:
+    """Require a logged-in user; the handler finds it with `principal(request)`."""
+
+    @wraps(handler)
+    async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        request.ctx.principal = await authenticate(request)
+        return await handler(request, *args, **kwargs)
+
+    return cast(H, wrapper)
+
+
+def principal(request: Request) -> Principal:
+    """Return the user and session that `authenticated` put on the request."""
+    found: Principal = request.ctx.principal
+    return found

@@ -1,0 +1,43 @@
+"""Response helpers: JSON that is never cached, token answers with their cookies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import HTTPResponse, Request, json
+
+from gamecoll.api.schemas import user_json
+from gamecoll.http.cookies import set_auth_cookies
+from gamecoll.services.sessions import IssuedTokens
+
+NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
+
+
+def private_json(body: Any, status: int = 200) -> HTTPResponse:
+    """Answer JSON with user data: never stored by caches."""
+    return json(body, status=status, headers=NO_STORE)
+
+
+def no_content() -> HTTPResponse:
+    """Answer 204 with no body."""
+    return HTTPResponse(status=204, headers=NO_STORE)
+
+
+def tokens_json(tokens: IssuedTokens) -> dict[str, Any]:
+    """Shape a token answer."""
+    return {
+        "access_token": tokens.access_token,
+        "refresh_token": tokens.refresh_token,
+        "token_type": "bearer",
+        "expires_in": tokens.expires_in,
+        "refresh_expires_in": tokens.refresh_expires_in,
+        "csrf_token": tokens.csrf_token,
+        "user": user_json(tokens.user),
+    }
+
+
+def token_response(request: Request, tokens: IssuedTokens, status: int = 200) -> HTTPResponse:
+    """Answer with a token pair in the body and in cookies."""
+    response = private_json(tokens_json(tokens), status=status)
+    set_auth_cookies(response, tokens, request.app.ctx.cookie_names)
+    return response

@@ -1,0 +1,8 @@
+"""Tortoise models; this package is the single `models` app."""
+
+from gamecoll.models.item import Item
+from gamecoll.models.rate_limit import LoginFailure, RateCounter
+from gamecoll.models.session import RefreshToken, Session
+from gamecoll.models.user import User
+
+__all__ = ["Item", "LoginFailure", "RateCounter", "RefreshToken", "Session", "User"]

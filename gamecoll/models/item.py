@@ -1,0 +1,40 @@
+"""A game in a user's collection, with an optional photo."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from tortoise import fields
+from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from gamecoll.models.user import User
+
+
+class Item(Model):
+    """One game; the image columns are all null when it has no photo."""
+
+    id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="items", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    platform = fields.CharField(max_length=100, default="")
+    notes = fields.TextField(default="")
+    metadata: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    image_path = fields.CharField(max_length=255, null=True)
+    thumb_path = fields.CharField(max_length=255, null=True)
+    image_content_type = fields.CharField(max_length=32, null=True)
+    image_width = fields.IntField(null=True)
+    image_height = fields.IntField(null=True)
+    image_size = fields.IntField(null=True)
+    image_sha256 = fields.CharField(max_length=64, null=True)
+
+    user_id: uuid.UUID
+
+    class Meta:
+        table = "items"
+        indexes = (("user_id", "created_at", "id"),)

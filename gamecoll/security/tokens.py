@@ -1,0 +1,99 @@
+"""JWT access and refresh tokens with a pinned algorithm and required claims."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import jwt
+
+TokenType = Literal["access", "refresh"]
+REQUIRED_CLAIMS = ["iss", "sub", "sid", "jti", "iat", "exp", "typ"]
+
+
+class TokenError(Exception):
+    """The token is not one this service accepts."""
+
+
+@dataclass(frozen=True)
+class Claims:
+    """The claims of a verified token."""
+
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    jti: str
+    issued_at: int
+    expires_at: int
+    type: TokenType
+
+
+@dataclass(frozen=True)
+class TokenCodec:
+    """Encode and verify tokens with one secret, one algorithm and one issuer."""
+
+    secret: str
+    algorithm: str
+    issuer: str
+    leeway_seconds: int = 5
+
+    def encode(
+        self,
+        *,
+        type: TokenType,
+        user_id: uuid.UUID,
+        session_id: uuid.UUID,
+        now: datetime,
+        lifetime: timedelta,
+    ) -> tuple[str, Claims]:
+        """Sign a new token and return it with its claims."""
+        iat = int(now.timestamp())
+        exp = int((now + lifetime).timestamp())
+        jti = secrets.token_urlsafe(24)
+        payload = {
+            "iss": self.issuer,
+            "sub": str(user_id),
+            "sid": str(session_id),
+            "jti": jti,
+            "iat": iat,
+            "nbf": iat,
+            "exp": exp,
+            "typ": type,
+        }
+        token = jwt.encode(payload, self.secret, algorithm=self.algorithm)
+        return token, Claims(user_id, session_id, jti, iat, exp, type)
+
+    def decode(self, token: str, *, expected: TokenType) -> Claims:
+        """Verify signature, algorithm, issuer, times and type; raise TokenError otherwise."""
+        try:
+            payload: dict[str, Any] = jwt.decode(
+                token,
+                self.secret,
+                algorithms=[self.algorithm],
+                issuer=self.issuer,
+                leeway=self.leeway_seconds,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.PyJWTError as exc:
+            raise TokenError(str(exc)) from None
+        if payload.get("typ") != expected:
+            raise TokenError(f"expected a {expected} token")
+        try:
+            return Claims(
+                user_id=uuid.UUID(str(payload["sub"])),
+                session_id=uuid.UUID(str(payload["sid"])),
+                jti=str(payload["jti"]),
+                issued_at=int(payload["iat"]),
+                expires_at=int(payload["exp"]),
+                type=expected,
+            )
+        except (ValueError, TypeError):
+            raise TokenError("malformed claims") from None
+
+
+def token_hash(token: str) -> str:
+    """Return the SHA-256 hex digest under which a refresh token is stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -1,0 +1,186 @@
+"""Server-side sessions: create, authenticate, rotate refresh tokens, list and end."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from gamecoll.errors import InvalidToken, NotFound
+from gamecoll.models import RefreshToken, Session, User
+from gamecoll.security.csrf import new_csrf_token
+from gamecoll.security.tokens import TokenCodec, TokenError, token_hash
+from gamecoll.services.clock import utcnow
+
+# last_used_at is written at most this often per session on ordinary requests.
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    """What a login, registration or refresh hands back."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    refresh_expires_in: int
+    csrf_token: str
+    user: User
+    session: Session
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The user and session behind an authenticated request."""
+
+    user: User
+    session: Session
+
+
+class SessionService:
+    """Own every rule about sessions and tokens."""
+
+    def __init__(
+        self,
+        *,
+        codec: TokenCodec,
+        access_lifetime: timedelta,
+        refresh_lifetime: timedelta,
+        reuse_grace: timedelta,
+    ) -> None:
+        self.codec = codec
+        self.access_lifetime = access_lifetime
+        self.refresh_lifetime = refresh_lifetime
+        self.reuse_grace = reuse_grace
+
+    async def start(self, *, user: User, ip: str, user_agent: str) -> IssuedTokens:
+        """Open a new session for a user who just proved who they are."""
+        now = utcnow()
+        async with in_transaction():
+            session = await Session.create(
+                user=user,
+                csrf_token=new_csrf_token(),
+                ip=ip[:64],
+                user_agent=user_agent[:512],
+                last_used_at=now,
+                expires_at=now + self.refresh_lifetime,
+            )
+            return await self._mint(user=user, session=session, now=now)
+
+    async def _mint(self, *, user: User, session: Session, now: datetime) -> IssuedTokens:
+        access, _ = self.codec.encode(
+            type="access",
+            user_id=user.id,
+            session_id=session.id,
+            now=now,
+            lifetime=self.access_lifetime,
+        )
+        refresh, _ = self.codec.encode(
+            type="refresh",
+            user_id=user.id,
+            session_id=session.id,
+            now=now,
+            lifetime=self.refresh_lifetime,
+        )
+        await RefreshToken.create(token_hash=token_hash(refresh), session=session)
+        return IssuedTokens(
+            access_token=access,
+            refresh_token=refresh,
+            expires_in=int(self.access_lifetime.total_seconds()),
+            refresh_expires_in=int(self.refresh_lifetime.total_seconds()),
+            csrf_token=session.csrf_token,
+            user=user,
+            session=session,
+        )
+
+    async def authenticate(self, *, access_token: str) -> Principal:
+        """Verify an access token and that its session is still live (one query)."""
+        try:
+            claims = self.codec.decode(access_token, expected="access")
+        except TokenError:
+            raise InvalidToken() from None
+        now = utcnow()
+        session = (
+            await Session.filter(id=claims.session_id, revoked_at__isnull=True, expires_at__gt=now)
+            .select_related("user")
+            .first()
+        )
+        if session is None or session.user_id != claims.user_id:
+            raise InvalidToken("This session has ended; log in again.")
+        if now - session.last_used_at > TOUCH_INTERVAL:
+            await Session.filter(id=session.id).update(last_used_at=now)
+            session.last_used_at = now
+        return Principal(user=session.user, session=session)
+
+    async def rotate(self, *, refresh_token: str, ip: str, user_agent: str) -> IssuedTokens:
+        """Spend a refresh token and issue a new pair; a replayed token ends the session."""
+        try:
+            claims = self.codec.decode(refresh_token, expected="refresh")
+        except TokenError:
+            raise InvalidToken("The refresh token is not valid or has expired.") from None
+        digest = token_hash(refresh_token)
+        now = utcnow()
+        async with in_transaction():
+            spent = await RefreshToken.filter(
+                token_hash=digest, session_id=claims.session_id, spent_at__isnull=True
+            ).update(spent_at=now)
+            if spent:
+                return await self._continue(session_id=claims.session_id, ip=ip, ua=user_agent)
+        row = await RefreshToken.get_or_none(token_hash=digest, session_id=claims.session_id)
+        if row is None or row.spent_at is None:
+            raise InvalidToken("The refresh token is not valid or has expired.")
+        if now - row.spent_at <= self.reuse_grace:
+            # Two tabs refreshing at once: the later one gets its own pair, no alarm.
+            async with in_transaction():
+                return await self._continue(session_id=claims.session_id, ip=ip, ua=user_agent)
+        await self.end(session_id=claims.session_id, reason="refresh_reuse")
+        raise InvalidToken("This refresh token was already used; the session has been ended.")
+
+    async def _continue(self, *, session_id: uuid.UUID, ip: str, ua: str) -> IssuedTokens:
+        now = utcnow()
+        session = (
+            await Session.filter(id=session_id, revoked_at__isnull=True, expires_at__gt=now)
+            .select_related("user")
+            .first()
+        )
+        if session is None:
+            raise InvalidToken("This session has ended; log in again.")
+        session.last_used_at = now
+        session.expires_at = now + self.refresh_lifetime
+        session.ip = ip[:64]
+        session.user_agent = ua[:512]
+        await session.save(update_fields=["last_used_at", "expires_at", "ip", "user_agent"])
+        return await self._mint(user=session.user, session=session, now=now)
+
+    async def end(self, *, session_id: uuid.UUID, reason: str) -> None:
+        """End one session; its tokens fail from now on."""
+        await Session.filter(id=session_id, revoked_at__isnull=True).update(
+            revoked_at=utcnow(), revoked_reason=reason
+        )
+
+    async def end_all(
+        self, *, user_id: uuid.UUID, reason: str, keep: uuid.UUID | None = None
+    ) -> int:
+        """End every live session of a user, except `keep`; return how many ended."""
+        query = Session.filter(user_id=user_id, revoked_at__isnull=True)
+        if keep is not None:
+            query = query.exclude(id=keep)
+        return await query.update(revoked_at=utcnow(), revoked_reason=reason)
+
+    async def live(self, *, user_id: uuid.UUID) -> list[Session]:
+        """List a user's live sessions, most recently used first."""
+        return (
+            await Session.filter(user_id=user_id, revoked_at__isnull=True, expires_at__gt=utcnow())
+            .order_by("-last_used_at")
+            .all()
+        )
+
+    async def end_one(self, *, user_id: uuid.UUID, session_id: uuid.UUID) -> None:
+        """End one of the user's own sessions; another user's session is 404."""
+        ended = await Session.filter(
+            id=session_id, user_id=user_id, revoked_at__isnull=True
+        ).update(revoked_at=utcnow(), revoked_reason="revoked")
+        if not ended:
+            raise NotFound("No live session with this id.")

@@ -1,0 +1,57 @@
+"""The user's own account: profile, GPU endpoint, password, deletion."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from gamecoll.errors import ValidationFailed
+from gamecoll.models import User
+from gamecoll.services import rules
+from gamecoll.services.hashing import PasswordHasher
+from gamecoll.services.sessions import Principal, SessionService
+
+# Called with the user after the row (and, by cascade, all rows it owns) is gone, to remove what the user owns elsewhere (files).
+AccountCleanup = Callable[[User], Awaitable[None]]
+
+
+class UserService:
+    """Change and delete the signed-in user's account."""
+
+    def __init__(self, *, hasher: PasswordHasher, sessions: SessionService) -> None:
+        self.hasher = hasher
+        self.sessions = sessions
+        self.cleanups: list[AccountCleanup] = []
+
+    async def set_gpu_endpoint(self, *, user: User, gpu_endpoint: str | None) -> User:
+        """Store (or clear) the URL of the user's GPU server; the server never calls it."""
+        user.gpu_endpoint = rules.clean_gpu_endpoint(gpu_endpoint)
+        await user.save(update_fields=["gpu_endpoint", "updated_at"])
+        return user
+
+    async def change_password(
+        self, *, principal: Principal, current_password: str, new_password: str
+    ) -> None:
+        """Change the password and end every other session of the user."""
+        user = principal.user
+        if not await self.hasher.verify(current_password, user.password_hash):
+            raise ValidationFailed(
+                "The current password is not right.",
+                fields={"current_password": "The current password is not right."},
+            )
+        rules.check_new_password(new_password, field="new_password")
+        user.password_hash = await self.hasher.hash(new_password)
+        await user.save(update_fields=["password_hash", "updated_at"])
+        await self.sessions.end_all(
+            user_id=user.id, reason="password_changed", keep=principal.session.id
+        )
+
+    async def delete_account(self, *, principal: Principal, password: str) -> None:
+        """Delete the user and all they own, after checking the password."""
+        user = principal.user
+        if not await self.hasher.verify(password, user.password_hash):
+            raise ValidationFailed(
+                "The password is not right.", fields={"password": "The password is not right."}
+            )
+        await user.delete()
+        for cleanup in self.cleanups:
+            await cleanup(user)
