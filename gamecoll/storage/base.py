@@ -1,0 +1,91 @@
+"""The storage interface the routes use, and its errors (local disk now, object store later)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Protocol
+
+DEFAULT_CHUNK_SIZE = 64 * 1024
+
+
+class StorageError(Exception):
+    """A storage operation failed; the message is safe to show to a user."""
+
+    message = "The file storage failed."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.detail = message or self.message
+        super().__init__(self.detail)
+
+
+class StorageFull(StorageError):  # noqa: N818 (names match gamecoll.errors)
+    """No room left (disk full or quota reached): maps to 507."""
+
+    message = "The server has no room left to store files."
+
+
+class StorageUnavailable(StorageError):  # noqa: N818 (names match gamecoll.errors)
+    """The storage cannot be read or written right now: maps to 503."""
+
+    message = "The file storage is unavailable; try again shortly."
+
+
+class StorageNotFound(StorageError):  # noqa: N818 (names match gamecoll.errors)
+    """No file is stored under the key."""
+
+    message = "The file is not in the storage."
+
+
+class StoredFile(Protocol):
+    """A stored file opened for streaming."""
+
+    @property
+    def key(self) -> str:
+        """The storage key."""
+        ...
+
+    @property
+    def size(self) -> int:
+        """Size in bytes."""
+        ...
+
+    @property
+    def path(self) -> Path | None:
+        """Its path on the local disk, for sendfile-style streaming; None for remote stores."""
+        ...
+
+    def chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
+        """Yield the content in chunks of at most `chunk_size` bytes, without blocking the loop."""
+        ...
+
+
+class Storage(Protocol):
+    """Files addressed by keys such as `<user id>/<random hex>.jpg` (relative POSIX paths).
+
+    Invalid keys raise ValueError; failures raise StorageFull or StorageUnavailable.
+    """
+
+    async def save(self, key: str, data: bytes) -> None:
+        """Store `data` under `key` atomically: afterwards the whole file is there, or nothing."""
+        ...
+
+    async def open(self, key: str) -> StoredFile:
+        """Open a stored file for streaming; StorageNotFound when there is none."""
+        ...
+
+    async def exists(self, key: str) -> bool:
+        """Tell whether a file is stored under `key`."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove a file; a missing file is not an error."""
+        ...
+
+    async def delete_prefix(self, prefix: str) -> None:
+        """Remove every file under a folder prefix ending in "/" (such as a user's folder)."""
+        ...
+
+    def list(self, prefix: str = "") -> AsyncIterator[str]:
+        """Yield the keys starting with `prefix`, in sorted order within each folder."""
+        ...
