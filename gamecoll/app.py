@@ -3,72 +3,23 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic
 from tortoise import Tortoise
 
 from gamecoll import __version__
-from gamecoll.api import auth as auth_api
-from gamecoll.api import account as account_api
-from gamecoll.api import status as status_api
+from gamecoll.api import register_api
+from gamecoll.web import register_web
 from gamecoll.config import Settings, load_settings
-from gamecoll.db import apply_migrations, tortoise_config
+from gamecoll.db import apply_migrations, close_database_connections, tortoise_config
 from gamecoll.http.cookies import clear_auth_cookies, cookie_names, set_auth_cookies
 from gamecoll.http.errors import GamecollErrorHandler
 from gamecoll.http.openapi import setup_openapi
 from gamecoll.logs import configure_logging
-from gamecoll.security.tokens import TokenCodec
-from gamecoll.services.auth import AuthService
-from gamecoll.services.hashing import PasswordHasher
-from gamecoll.services.rate_limits import RateLimiter
-from gamecoll.services.sessions import SessionService
-from gamecoll.services.users import UserService
+from gamecoll.services.container import build_services
 
 log = logging.getLogger("gamecoll")
-
-
-@dataclass
-class Services:
-    """Every service, built once per app from the settings."""
-
-    hasher: PasswordHasher
-    limiter: RateLimiter
-    sessions: SessionService
-    auth: AuthService
-    users: UserService
-
-
-def build_services(settings: Settings) -> Services:
-    """Construct the services with their dependencies."""
-    hasher = PasswordHasher(
-        rounds=settings.bcrypt_rounds,
-        workers=settings.hash_workers,
-        queue_limit=settings.hash_queue_limit,
-    )
-    limiter = RateLimiter(
-        login_per_minute=settings.rate_limit_login_per_minute,
-        register_per_hour=settings.rate_limit_register_per_hour,
-        refresh_per_minute=settings.rate_limit_refresh_per_minute,
-        failures_before_lockout=settings.login_failures_before_lockout,
-        lockout_base_seconds=settings.login_lockout_base_seconds,
-        lockout_max_seconds=settings.login_lockout_max_seconds,
-    )
-    sessions = SessionService(
-        codec=TokenCodec(
-            secret=settings.jwt_secret_key,
-            algorithm=settings.jwt_algorithm,
-            issuer=settings.jwt_issuer,
-        ),
-        access_lifetime=timedelta(minutes=settings.access_token_expire_minutes),
-        refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
-        reuse_grace=timedelta(seconds=settings.refresh_reuse_grace_seconds),
-    )
-    auth = AuthService(hasher=hasher, limiter=limiter, sessions=sessions)
-    users = UserService(hasher=hasher, sessions=sessions)
-    return Services(hasher=hasher, limiter=limiter, sessions=sessions, auth=auth, users=users)
 
 
 def _sanic_config(settings: Settings) -> dict[str, Any]:
@@ -111,17 +62,10 @@ def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> S
     services = build_services(settings)
     app.ctx.services = services
     setup_openapi(app, version=__version__)
-    for service in (
-        services.hasher,
-        services.limiter,
-        services.sessions,
-        services.auth,
-        services.users,
-    ):
+    for service in services.all():
         app.ext.dependency(service)
-    app.blueprint(status_api.bp)
-    app.blueprint(auth_api.bp)
-    app.blueprint(account_api.bp)
+    register_api(app)
+    register_web(app)
     _add_listeners(app, settings)
     _add_middleware(app)
     return app
@@ -137,7 +81,6 @@ def _add_listeners(app: Sanic, settings: Settings) -> None:
             )
         if settings.run_migrations:
             await apply_migrations(settings)
-            await Tortoise.close_connections()
 
     @app.before_server_start
     async def open_database(app: Sanic) -> None:
@@ -149,7 +92,7 @@ def _add_listeners(app: Sanic, settings: Settings) -> None:
 
     @app.after_server_stop
     async def close_database(app: Sanic) -> None:
-        await Tortoise.close_connections()
+        await close_database_connections()
         app.ctx.services.hasher.close()
 
 

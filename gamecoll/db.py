@@ -58,9 +58,12 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
                 "command_timeout": 30,
             },
         }
+    # Tortoise caches SQL per connection name, so each dialect gets its own name:
+    # a process (the test suite) that uses both never reuses one dialect's SQL for the other.
+    name = "sqlite" if url.startswith("sqlite://") else "postgres"
     return {
-        "connections": {"default": connection},
-        "apps": {"models": {"models": MODEL_MODULES, "default_connection": "default"}},
+        "connections": {name: connection},
+        "apps": {"models": {"models": MODEL_MODULES, "default_connection": name}},
         "use_tz": True,
         "timezone": "UTC",
     }
@@ -108,8 +111,18 @@ async def apply_migrations(settings: Settings) -> list[str]:
             location=str(MIGRATIONS_DIR),
         )
         async with command:
-            await command.init()
-            applied: list[str] = await command.upgrade(run_in_transaction=True)
+            try:
+                applied: list[str] = await command.upgrade(run_in_transaction=True)
+            finally:
+                await close_database_connections()
     for name in applied:
         log.info("applied migration %s", name)
     return applied
+
+
+async def close_database_connections() -> None:
+    """Close Tortoise's connections and forget its models' bindings to this database."""
+    from tortoise import Tortoise
+
+    await Tortoise._reset_apps()
+    await Tortoise.close_connections()

@@ -1,0 +1,16 @@
+"""The JSON API: one blueprint per feature."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import Sanic
+
+from gamecoll.api import account, auth, status
+
+
+def register_api(app: Sanic[Any, Any]) -> None:
+    """Mount every API blueprint on the app."""
+    app.blueprint(status.bp)
+    app.blueprint(auth.bp)
+    app.blueprint(account.bp)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tortoise import connections
 
 from gamecoll.errors import RateLimited
+from gamecoll.models import RateCounter
 
 # A run of failures older than this is forgotten.
 FAILURE_MEMORY_SECONDS = 3600
@@ -25,7 +25,7 @@ def _sql(query: str, dialect: str) -> str:
 
 
 async def _query(query: str, values: list[Any]) -> list[dict[str, Any]]:
-    conn = connections.get("default")
+    conn = RateCounter._meta.db
     _, rows = await conn.execute_query(_sql(query, conn.capabilities.dialect), values)
     return [dict(row) for row in rows]
 

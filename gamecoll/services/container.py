@@ -1,0 +1,59 @@
+"""Build every service once per app, with its dependencies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import timedelta
+
+from gamecoll.config import Settings
+from gamecoll.security.tokens import TokenCodec
+from gamecoll.services.auth import AuthService
+from gamecoll.services.hashing import PasswordHasher
+from gamecoll.services.rate_limits import RateLimiter
+from gamecoll.services.sessions import SessionService
+from gamecoll.services.users import UserService
+
+
+@dataclass
+class Services:
+    """Every service, built once per app from the settings."""
+
+    hasher: PasswordHasher
+    limiter: RateLimiter
+    sessions: SessionService
+    auth: AuthService
+    users: UserService
+
+    def all(self) -> list[object]:
+        """Return every service, for dependency injection by type."""
+        return [getattr(self, f.name) for f in fields(self)]
+
+
+def build_services(settings: Settings) -> Services:
+    """Construct the services with their dependencies."""
+    hasher = PasswordHasher(
+        rounds=settings.bcrypt_rounds,
+        workers=settings.hash_workers,
+        queue_limit=settings.hash_queue_limit,
+    )
+    limiter = RateLimiter(
+        login_per_minute=settings.rate_limit_login_per_minute,
+        register_per_hour=settings.rate_limit_register_per_hour,
+        refresh_per_minute=settings.rate_limit_refresh_per_minute,
+        failures_before_lockout=settings.login_failures_before_lockout,
+        lockout_base_seconds=settings.login_lockout_base_seconds,
+        lockout_max_seconds=settings.login_lockout_max_seconds,
+    )
+    sessions = SessionService(
+        codec=TokenCodec(
+            secret=settings.jwt_secret_key,
+            algorithm=settings.jwt_algorithm,
+            issuer=settings.jwt_issuer,
+        ),
+        access_lifetime=timedelta(minutes=settings.access_token_expire_minutes),
+        refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
+        reuse_grace=timedelta(seconds=settings.refresh_reuse_grace_seconds),
+    )
+    auth = AuthService(hasher=hasher, limiter=limiter, sessions=sessions)
+    users = UserService(hasher=hasher, sessions=sessions)
+    return Services(hasher=hasher, limiter=limiter, sessions=sessions, auth=auth, users=users)
