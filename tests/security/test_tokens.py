@@ -1,0 +1,91 @@
+"""JWT rules: pinned algorithm, required claims, types that cannot stand in for each other."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from gamecoll.security.tokens import TokenCodec, TokenError
+
+SECRET = "s" * 64
+codec = TokenCodec(secret=SECRET, algorithm="HS256", issuer="gamecoll", leeway_seconds=0)
+USER, SESSION = uuid.uuid4(), uuid.uuid4()
+NOW = datetime.now(UTC)
+
+
+def _claims(**overrides: object) -> dict[str, object]:
+    now = int(NOW.timestamp())
+    claims: dict[str, object] = {
+        "iss": "gamecoll",
+        "sub": str(USER),
+        "sid": str(SESSION),
+        "jti": "abc",
+        "iat": now,
+        "exp": now + 60,
+        "typ": "access",
+    }
+    claims.update(overrides)
+    return claims
+
+
+def test_round_trip() -> None:
+    token, claims = codec.encode(
+        type="access", user_id=USER, session_id=SESSION, now=NOW, lifetime=timedelta(minutes=5)
+    )
+    decoded = codec.decode(token, expected="access")
+    assert decoded == claims
+
+
+def test_refresh_token_is_not_an_access_token_and_back() -> None:
+    refresh, _ = codec.encode(
+        type="refresh", user_id=USER, session_id=SESSION, now=NOW, lifetime=timedelta(days=1)
+    )
+    access, _ = codec.encode(
+        type="access", user_id=USER, session_id=SESSION, now=NOW, lifetime=timedelta(days=1)
+    )
+    with pytest.raises(TokenError):
+        codec.decode(refresh, expected="access")
+    with pytest.raises(TokenError):
+        codec.decode(access, expected="refresh")
+
+
+def _b64(data: dict[str, object]) -> str:
+    raw = json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        pytest.param(_b64({"alg": "none", "typ": "JWT"}) + "." + _b64(_claims()) + ".", id="alg-none"),
+        pytest.param(jwt.encode(_claims(), SECRET, algorithm="HS512"), id="other-algorithm"),
+        pytest.param(jwt.encode(_claims(), "t" * 64, algorithm="HS256"), id="bad-signature"),
+        pytest.param(
+            jwt.encode(_claims(exp=int(NOW.timestamp()) - 10), SECRET, algorithm="HS256"),
+            id="expired",
+        ),
+        pytest.param(
+            jwt.encode(_claims(nbf=int(NOW.timestamp()) + 600), SECRET, algorithm="HS256"),
+            id="not-yet-valid",
+        ),
+        pytest.param(jwt.encode(_claims(iss="other"), SECRET, algorithm="HS256"), id="issuer"),
+        pytest.param(
+            jwt.encode({k: v for k, v in _claims().items() if k != "sid"}, SECRET),
+            id="missing-sid",
+        ),
+        pytest.param(
+            jwt.encode({k: v for k, v in _claims().items() if k != "jti"}, SECRET),
+            id="missing-jti",
+        ),
+        pytest.param(jwt.encode(_claims(sub="not-a-uuid"), SECRET), id="bad-sub"),
+        pytest.param("not.a.jwt", id="garbage"),
+    ],
+)
+def test_bad_tokens_are_refused(token: str) -> None:
+    with pytest.raises(TokenError):
+        codec.decode(token, expected="access")
