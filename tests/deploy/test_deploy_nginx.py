@@ -63,7 +63,10 @@ def nginx_layout(root: Path, upstreams: str) -> tuple[Path, Path]:
     shutil.copy(NGINX_DIR / "nginx.conf", conf_dir / "nginx.conf")
     shutil.copy(NGINX_DIR / "security_headers.conf", conf_dir / "security_headers.conf")
     (conf_dir / "upstreams.conf").write_text(upstreams)
-    shutil.copytree(REPO / "static", prefix / "static")
+    if (REPO / "static").is_dir():
+        shutil.copytree(REPO / "static", prefix / "static")
+    else:
+        (prefix / "static").mkdir()
     # nginx's workers run as nobody when the test runs as root: they must reach these files.
     for path in (root, conf_dir, prefix, prefix / "tmp", prefix / "static"):
         path.chmod(0o755)
