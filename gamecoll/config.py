@@ -154,6 +154,10 @@ def _choice(*options: str) -> Callable[[str, str], str]:
     return parse
 
 
+def _log_level(name: str, value: str) -> str:
+    return _choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")(name, value.upper())
+
+
 def _bool(name: str, value: str) -> bool:
     lowered = value.lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -251,10 +255,16 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         if app_env == "production" and len(set(secret)) < 10:
             raise ConfigError(f"{name} does not look random; use `openssl rand -base64 48`")
 
+    algorithm = r.get(("JWT_ALGORITHM",), _choice(*ALLOWED_ALGORITHMS), d.jwt_algorithm)
+    needed = max(MIN_SECRET_BYTES, int(algorithm[2:]) // 8)
+    if len(secret.encode()) < needed:
+        name = secret_found[0] if secret_found else "JWT_SECRET_KEY"
+        raise ConfigError(f"{name} must be at least {needed} bytes long for {algorithm}")
+
     settings = Settings(
         database_url=r.get(("DATABASE_URL",), _database_url, d.database_url),
         jwt_secret_key=secret,
-        jwt_algorithm=r.get(("JWT_ALGORITHM",), _choice(*ALLOWED_ALGORITHMS), d.jwt_algorithm),
+        jwt_algorithm=algorithm,
         jwt_issuer=r.get(("JWT_ISSUER",), _text, d.jwt_issuer),
         access_token_expire_minutes=r.get(
             ("ACCESS_TOKEN_EXPIRE_MINUTES",), _int(1, 1440), d.access_token_expire_minutes
@@ -298,9 +308,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
             ("GRACEFUL_SHUTDOWN_SECONDS",), _float(0, 600), d.graceful_shutdown_seconds
         ),
         run_migrations=r.get(("RUN_MIGRATIONS",), _bool, d.run_migrations),
-        log_level=r.get(
-            ("LOG_LEVEL",), _choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), d.log_level
-        ),
+        log_level=r.get(("LOG_LEVEL",), _log_level, d.log_level),
         log_format=r.get(("LOG_FORMAT",), _choice("text", "json"), d.log_format),
         generated_secret=generated,
     )

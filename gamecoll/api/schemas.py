@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
 
 from gamecoll.models import Session, User
 
@@ -12,9 +20,16 @@ NAME_MAX = 1100  # generous caps so that huge strings are refused before any rul
 
 
 class Strict(BaseModel):
-    """Base: strict types, unknown fields ignored."""
+    """Base: strict types, unknown fields ignored, no NUL characters in any string."""
 
     model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("Must not contain NUL characters.")
+        return value
 
 
 class RegisterIn(Strict):
