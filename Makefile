@@ -7,6 +7,11 @@ STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
+
+# Make fragments of the deployment checks, the pages and the benchmarks.
+include deploy.mk
+-include web.mk
+-include bench.mk
 .PHONY: help run migrate test test-fast lint typecheck format lock bench clean storage-check htmx
 
 help: ## List the targets
@@ -43,15 +48,15 @@ format: $(STAMP_DEV) ## Format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP_DEV) lint typecheck ## Lint, type-check and run every test (CI=true: nothing may skip)
+test: $(STAMP_DEV) deploy-tools lint typecheck ## Lint, type-check and run every test (CI=true: nothing may skip)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP_DEV) ## Only the tests, without lint and type-check
+test-fast: $(STAMP_DEV) deploy-tools ## Only the tests, without lint and type-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lock: $(STAMP_DEV) ## Re-pin requirements*.lock with hashes from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header -q -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -q -o requirements-dev.lock
 
-clean: ## Remove the virtual environment and caches (keeps var/)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+clean: ## Remove the virtual environments and caches (keeps var/)
+	rm -rf $(VENV) $(DEPLOY_VENV) .pytest_cache .mypy_cache .ruff_cache

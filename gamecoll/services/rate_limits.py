@@ -26,7 +26,8 @@ def _sql(query: str, dialect: str) -> str:
 
 async def _query(query: str, values: list[Any]) -> list[dict[str, Any]]:
     conn = RateCounter._meta.db
-    _, rows = await conn.execute_query(_sql(query, conn.capabilities.dialect), values)
+    # execute_query_dict always fetches; execute_query drops RETURNING rows on PostgreSQL.
+    rows = await conn.execute_query_dict(_sql(query, conn.capabilities.dialect), values)
     return [dict(row) for row in rows]
 
 
