@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import socket
 import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+import asyncpg
 from sanic import HTTPResponse, Request, json
 from sanic.exceptions import SanicException
 from sanic.handlers import ErrorHandler
-from tortoise.exceptions import DBConnectionError, OperationalError
+from tortoise.exceptions import DBConnectionError
 
 from gamecoll.errors import AppError, ServiceUnavailable
 
@@ -31,31 +33,24 @@ SANIC_CODES = {
 HtmlRenderer = Callable[[Request, AppError], HTTPResponse]
 
 
-def _is_database_outage(exc: BaseException) -> bool:
-    if isinstance(exc, DBConnectionError | ConnectionError | TimeoutError):
+def _is_database_outage(exc: BaseException, depth: int = 0) -> bool:
+    """Tell whether an error means the database cannot be reached (not a bad query)."""
+    if isinstance(exc, DBConnectionError | ConnectionError | TimeoutError | socket.gaierror):
         return True
-    if isinstance(exc, OperationalError | sqlite3.OperationalError):
+    if isinstance(exc, sqlite3.OperationalError):
         text = str(exc).lower()
-        return any(
-            word in text
-            for word in ("connect", "closed", "unable to open", "locked", "terminat", "shutdown")
-        )
-    try:
-        import asyncpg
-
-        if isinstance(
-            exc,
-            asyncpg.exceptions.CannotConnectNowError
-            | asyncpg.exceptions.ConnectionDoesNotExistError
-            | asyncpg.exceptions.AdminShutdownError
-            | asyncpg.exceptions.TooManyConnectionsError
-            | asyncpg.exceptions.InterfaceError,
-        ):
+        return any(word in text for word in ("unable to open", "locked", "disk i/o"))
+    if isinstance(exc, asyncpg.InterfaceError | asyncpg.PostgresConnectionError):
+        return True
+    if isinstance(exc, asyncpg.PostgresError):
+        state = str(getattr(exc, "sqlstate", "") or "")
+        # 08: connection exception; 57P: operator intervention (shutdown, cannot connect now);
+        # 53300: too many connections; 55000 "not accepting connections" at connect time.
+        if state.startswith(("08", "57P")) or state == "53300":
             return True
-    except ImportError:  # pragma: no cover - asyncpg is a dependency
-        pass
+        return state == "55000" and "accepting connections" in str(exc)
     cause = exc.__cause__ or exc.__context__
-    return cause is not None and cause is not exc and _is_database_outage(cause)
+    return depth < 5 and cause is not None and _is_database_outage(cause, depth + 1)
 
 
 def as_app_error(exc: BaseException) -> AppError | None:

@@ -12,8 +12,6 @@ from tests.conftest import LiveApp
 from tests.helpers import PASSWORD, bearer, error_of, register, unique_email
 
 
-
-
 @pytest.mark.parametrize(
     ("content", "content_type", "status"),
     [

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Database, LiveApp, base_env, free_port
+from tests.conftest import Database, base_env, free_port
 from tests.helpers import PASSWORD, error_of, register, unique_email
 from tests.servers import servers
 
@@ -63,9 +63,10 @@ async def test_login_ip_limit(database: Database) -> None:
             body = {"email": unique_email(), "password": "whatever-1234"}
             codes = [(await client.post("/auth/login", json=body)).status_code for _ in range(3)]
             assert codes == [401, 401, 429]
-            assert "from your address" in error_of(
-                await client.post("/auth/login", json=body)
-            )["message"]
+            assert (
+                "from your address"
+                in error_of(await client.post("/auth/login", json=body))["message"]
+            )
     finally:
         await stop_app(server)
 

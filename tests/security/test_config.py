@@ -56,7 +56,10 @@ def test_aliases_and_url_forms() -> None:
         ({"JWT_ALGORITHM": "none"}, "JWT_ALGORITHM='none' must be one of: HS256, HS384, HS512"),
         ({"JWT_ALGORITHM": "RS256"}, "JWT_ALGORITHM"),
         ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must start with"),
-        ({"DATABASE_URL": "postgresql://host-only"}, "DATABASE_URL must name a host and a database"),
+        (
+            {"DATABASE_URL": "postgresql://host-only"},
+            "DATABASE_URL must name a host and a database",
+        ),
         ({"APP_ENV": "staging"}, "APP_ENV='staging' must be one of"),
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
         ({"BCRYPT_ROUNDS": "3"}, "BCRYPT_ROUNDS=3 is out of range"),
@@ -82,7 +85,9 @@ def test_production_needs_a_real_secret() -> None:
     assert load_settings({"APP_ENV": "production", "JWT_SECRET_KEY": SECRET}).production
 
 
-def test_development_secret_is_generated_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_development_secret_is_generated_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import gamecoll.config as config
 
     monkeypatch.setattr(config, "VAR_DIR", tmp_path)

@@ -62,7 +62,9 @@ def _b64(data: dict[str, object]) -> str:
 @pytest.mark.parametrize(
     "token",
     [
-        pytest.param(_b64({"alg": "none", "typ": "JWT"}) + "." + _b64(_claims()) + ".", id="alg-none"),
+        pytest.param(
+            _b64({"alg": "none", "typ": "JWT"}) + "." + _b64(_claims()) + ".", id="alg-none"
+        ),
         pytest.param(jwt.encode(_claims(), SECRET, algorithm="HS512"), id="other-algorithm"),
         pytest.param(jwt.encode(_claims(), "t" * 64, algorithm="HS256"), id="bad-signature"),
         pytest.param(
