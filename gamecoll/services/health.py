@@ -7,7 +7,6 @@ import logging
 
 from gamecoll.models import RateCounter
 
-
 log = logging.getLogger("gamecoll.health")
 
 
