@@ -10,7 +10,6 @@ from tortoise import Tortoise
 
 from gamecoll import __version__
 from gamecoll.api import register_api
-from gamecoll.web import register_web
 from gamecoll.config import Settings, load_settings
 from gamecoll.db import apply_migrations, close_database_connections, tortoise_config
 from gamecoll.http.cookies import clear_auth_cookies, cookie_names, set_auth_cookies
@@ -18,6 +17,7 @@ from gamecoll.http.errors import GamecollErrorHandler
 from gamecoll.http.openapi import setup_openapi
 from gamecoll.logs import configure_logging
 from gamecoll.services.container import build_services
+from gamecoll.web import register_web
 
 log = logging.getLogger("gamecoll")
 
