@@ -1,4 +1,5 @@
 # gamecoll: `make run` serves with no configuration, `make test` runs the whole suite.
+SHELL := bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -12,7 +13,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 include deploy.mk
 -include web.mk
 -include bench.mk
-.PHONY: help run migrate test test-fast lint typecheck format lock bench clean storage-check htmx
+.PHONY: help run migrate test test-fast lint typecheck format lock clean storage-check vendor-docs
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -57,6 +58,19 @@ test-fast: $(STAMP_DEV) deploy-tools ## Only the tests, without lint and type-ch
 lock: $(STAMP_DEV) ## Re-pin requirements*.lock with hashes from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header -q -o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -q -o requirements-dev.lock
+
+SWAGGER_UI_VERSION ?= 5.35.0
+REDOC_VERSION ?= 2.5.4
+vendor-docs: ## Refresh static/vendor/swagger-ui and static/vendor/redoc from the npm registry
+	rm -rf .vendor-tmp && mkdir -p .vendor-tmp
+	cd .vendor-tmp && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) redoc@$(REDOC_VERSION)
+	cd .vendor-tmp && tar xzf swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz && mv package swagger \
+		&& tar xzf redoc-$(REDOC_VERSION).tgz && mv package redoc
+	cp .vendor-tmp/swagger/{swagger-ui-bundle.js,swagger-ui-bundle.js.LICENSE.txt,swagger-ui.css,oauth2-redirect.html,oauth2-redirect.js,LICENSE,NOTICE} static/vendor/swagger-ui/
+	cp .vendor-tmp/redoc/bundles/{redoc.standalone.js,redoc.standalone.js.LICENSE.txt} .vendor-tmp/redoc/LICENSE static/vendor/redoc/
+	echo "swagger-ui-dist $(SWAGGER_UI_VERSION) (npm), refreshed by \`make vendor-docs\`" > static/vendor/swagger-ui/VERSION
+	echo "redoc $(REDOC_VERSION) (npm), refreshed by \`make vendor-docs\`" > static/vendor/redoc/VERSION
+	rm -rf .vendor-tmp
 
 clean: ## Remove the virtual environments and caches (keeps var/)
 	rm -rf $(VENV) $(DEPLOY_VENV) .pytest_cache .mypy_cache .ruff_cache

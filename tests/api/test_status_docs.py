@@ -59,8 +59,20 @@ async def test_openapi_document_describes_every_endpoint(client: httpx.AsyncClie
     assert schemes["oauth2"]["flows"]["password"]["tokenUrl"] == "/auth/login"
 
 
-async def test_docs_pages(client: httpx.AsyncClient) -> None:
-    swagger = await client.get("/docs")
-    assert swagger.status_code == 200 and "swagger" in swagger.text.lower()
-    redoc = await client.get("/redoc", follow_redirects=True)
-    assert redoc.status_code == 200 and "redoc" in redoc.text.lower()
+async def test_docs_pages_load_only_local_assets(client: httpx.AsyncClient) -> None:
+    for path, asset in (
+        ("/docs", "/static/vendor/swagger-ui/swagger-ui-bundle.js"),
+        ("/redoc", "/static/vendor/redoc/redoc.standalone.js"),
+    ):
+        page = await client.get(path, follow_redirects=True)
+        assert page.status_code == 200
+        assert asset in page.text
+        assert "http://" not in page.text and "https://" not in page.text
+        script = await client.get(asset)
+        assert script.status_code == 200 and len(script.content) > 100_000
+
+
+async def test_oauth2_redirect_page_is_local(client: httpx.AsyncClient) -> None:
+    response = await client.get("/docs/oauth2-redirect.html", follow_redirects=True)
+    assert response.status_code == 200
+    assert "oauth2-redirect.js" in response.text
