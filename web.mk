@@ -1,0 +1,24 @@
+# Web assets: included from the Makefile. `make htmx` refreshes the vendored htmx from npm.
+# htmx 2.0.x only: htmx 4 is a rewrite (fetch instead of XHR, other upload progress events).
+HTMX_SPEC ?= 2.0.x
+HTMX_DIR := static/vendor/htmx
+
+.PHONY: htmx
+htmx: ## Refresh static/vendor/htmx with the newest htmx.org $(HTMX_SPEC) from npm
+	@set -eu; \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	version=$$(npm view --silent --json "htmx.org@$(HTMX_SPEC)" version | tr -d '[]", ' | grep -E '^[0-9]' | sort -V | tail -n 1); \
+	case "$$version" in 2.0.*) ;; *) echo "htmx: expected a 2.0.x release, got '$$version'" >&2; exit 1;; esac; \
+	(cd "$$tmp" && npm pack --silent "htmx.org@$$version" >/dev/null); \
+	tar -xzf "$$tmp"/htmx.org-"$$version".tgz -C "$$tmp" package/dist/htmx.min.js package/LICENSE package/package.json; \
+	mkdir -p $(HTMX_DIR); \
+	cp "$$tmp/package/dist/htmx.min.js" $(HTMX_DIR)/htmx.min.js; \
+	cp "$$tmp/package/LICENSE" $(HTMX_DIR)/LICENSE; \
+	{ \
+	  echo "htmx.org $$version"; \
+	  echo "source: npm package htmx.org@$$version, file dist/htmx.min.js (unchanged)"; \
+	  echo "licence: $$(sed -n 's/.*"license": *"\([^"]*\)".*/\1/p' "$$tmp/package/package.json") (see LICENSE)"; \
+	  echo "sha256: $$(sha256sum $(HTMX_DIR)/htmx.min.js | cut -d' ' -f1)"; \
+	  echo "refresh: make htmx (HTMX_SPEC=$(HTMX_SPEC))"; \
+	} > $(HTMX_DIR)/VERSION; \
+	echo "htmx $$version -> $(HTMX_DIR)"
