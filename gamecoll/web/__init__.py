@@ -1,4 +1,4 @@
-"""The HTMX pages: one blueprint per page group."""
+"""The HTMX pages: Jinja2 templates in templates/, assets in static/, routes in one blueprint."""
 
 from __future__ import annotations
 
@@ -6,6 +6,19 @@ from typing import Any
 
 from sanic import Sanic
 
+from gamecoll.web.auth import browser_home, prefers_html
+from gamecoll.web.blueprint import bp
+from gamecoll.web.errors import render_error
+from gamecoll.web.rendering import Renderer
+
+__all__ = ["browser_home", "prefers_html", "register_web"]
+
 
 def register_web(app: Sanic[Any, Any]) -> None:
-    """Mount the page blueprints and the HTML error renderer (pages come later)."""
+    """Mount the pages and make page errors answer in HTML."""
+    # Importing the page modules adds their routes to the blueprint.
+    from gamecoll.web import auth, settings, static  # noqa: F401
+
+    app.ctx.web_renderer = Renderer()
+    app.blueprint(bp)
+    app.error_handler.html_renderer = render_error  # type: ignore[attr-defined]

@@ -1,0 +1,185 @@
+"""Login, registration, logout, and where `/` sends a browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import HTTPResponse, Request
+
+from gamecoll.errors import (
+    Conflict,
+    InvalidCredentials,
+    InvalidToken,
+    NotAuthenticated,
+    RateLimited,
+    ValidationFailed,
+)
+from gamecoll.http.body import form_data
+from gamecoll.http.guard import authenticate, check_origin, client_ip, user_agent
+from gamecoll.services.sessions import SessionService
+from gamecoll.web.blueprint import bp
+from gamecoll.web.common import context, current_principal, form_text, go, is_htmx, safe_next
+from gamecoll.web.rendering import renderer
+
+NOTICES = {
+    "logged_out": "You are logged out.",
+    "deleted": "Your account and everything in it have been deleted.",
+    "ended": "That session has ended. Log in again to continue.",
+}
+
+
+def _auth_page(
+    request: Request,
+    *,
+    page: str,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    message: str = "",
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTTPResponse:
+    """Render the login or register page, or just its form for htmx."""
+    template = f"auth/_{page}_form.html" if is_htmx(request) else f"auth/{page}.html"
+    ctx: dict[str, Any] = context(
+        request,
+        values=values,
+        errors=errors or {},
+        message=message,
+        next=safe_next(values.get("next")),
+        notice=NOTICES.get(request.args.get("notice", ""), ""),
+    )
+    return renderer(request).response(template, ctx, status=status, headers=headers)
+
+
+@bp.get("/login")
+async def login_page(request: Request) -> HTTPResponse:
+    """Show the login form (or go on to `next` when already logged in)."""
+    next_path = request.args.get("next", "")
+    if await current_principal(request) is not None:
+        return go(request, safe_next(next_path))
+    return _auth_page(request, page="login", values={"next": safe_next(next_path)})
+
+
+@bp.post("/login")
+async def login_submit(request: Request) -> HTTPResponse:
+    """Log in from the form; errors come back inline, success goes on to `next`."""
+    check_origin(request)
+    form = form_data(request)
+    values = {"username": form_text(form, "username"), "next": form_text(form, "next")}
+    try:
+        tokens = await request.app.ctx.services.auth.login(
+            identifier=values["username"],
+            password=form_text(form, "password"),
+            ip=client_ip(request),
+            user_agent=user_agent(request),
+        )
+    except ValidationFailed as exc:
+        return _auth_page(request, page="login", values=values, errors=exc.fields, status=422)
+    except InvalidCredentials as exc:
+        return _auth_page(request, page="login", values=values, message=exc.detail, status=401)
+    except RateLimited as exc:
+        return _auth_page(
+            request,
+            page="login",
+            values=values,
+            message=exc.detail,
+            status=429,
+            headers=exc.headers,
+        )
+    request.ctx.new_tokens = tokens
+    return go(request, safe_next(values["next"]))
+
+
+@bp.get("/register")
+async def register_page(request: Request) -> HTTPResponse:
+    """Show the registration form."""
+    next_path = request.args.get("next", "")
+    if await current_principal(request) is not None:
+        return go(request, safe_next(next_path))
+    return _auth_page(request, page="register", values={"next": safe_next(next_path)})
+
+
+@bp.post("/register")
+async def register_submit(request: Request) -> HTTPResponse:
+    """Create the account from the form and log it in."""
+    check_origin(request)
+    form = form_data(request)
+    values = {
+        "email": form_text(form, "email"),
+        "username": form_text(form, "username"),
+        "next": form_text(form, "next"),
+    }
+    try:
+        tokens = await request.app.ctx.services.auth.register(
+            email=values["email"],
+            password=form_text(form, "password"),
+            username=values["username"] or None,
+            gpu_endpoint=None,
+            ip=client_ip(request),
+            user_agent=user_agent(request),
+        )
+    except (ValidationFailed, Conflict) as exc:
+        message = "" if exc.fields else exc.detail
+        return _auth_page(
+            request,
+            page="register",
+            values=values,
+            errors=exc.fields,
+            message=message,
+            status=exc.status,
+        )
+    except RateLimited as exc:
+        return _auth_page(
+            request,
+            page="register",
+            values=values,
+            message=exc.detail,
+            status=429,
+            headers=exc.headers,
+        )
+    request.ctx.new_tokens = tokens
+    return go(request, safe_next(values["next"]))
+
+
+@bp.post("/logout")
+async def logout(request: Request) -> HTTPResponse:
+    """End this session and clear the cookies (a CSRF token is needed when logged in)."""
+    sessions: SessionService = request.app.ctx.services.sessions
+    try:
+        found = await authenticate(request)
+    except (NotAuthenticated, InvalidToken):
+        found = None
+    if found is not None:
+        await sessions.end(session_id=found.session.id, reason="logout")
+    request.ctx.new_tokens = None
+    request.ctx.clear_auth_cookies = True
+    return go(request, "/login?notice=logged_out")
+
+
+async def browser_home(request: Request) -> HTTPResponse:
+    """Where `/` sends a browser: the gallery when logged in, else the login page."""
+    found = await current_principal(request)
+    response = go(request, "/gallery" if found is not None else "/login")
+    response.headers["vary"] = "Accept, HX-Request"
+    return response
+
+
+def prefers_html(request: Request) -> bool:
+    """Tell whether the client's Accept header prefers HTML to JSON (a browser)."""
+    best_html = best_json = 0.0
+    for part in request.headers.get("accept", "").split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        media = media.lower()
+        if media in ("text/html", "application/xhtml+xml"):
+            best_html = max(best_html, quality)
+        elif media == "application/json" or media.endswith("+json"):
+            best_json = max(best_json, quality)
+    return best_html > 0 and best_html > best_json

@@ -1,0 +1,217 @@
+"""The settings page: account, GPU endpoint, password, sessions, account deletion."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Final
+
+from sanic import HTTPResponse, Request
+
+from gamecoll.errors import ValidationFailed
+from gamecoll.http.body import form_data
+from gamecoll.http.guard import authenticated, principal
+from gamecoll.models import Session
+from gamecoll.services.sessions import SessionService
+from gamecoll.services.users import UserService
+from gamecoll.web.blueprint import bp
+from gamecoll.web.common import context, form_text, go, is_htmx
+from gamecoll.web.rendering import renderer
+
+SAVED: Final = {
+    "gpu": "GPU endpoint saved.",
+    "gpu_cleared": "GPU endpoint removed.",
+    "password": "Password changed. Every other session has been signed out.",
+    "session": "That session has been signed out.",
+    "others": "Every other session has been signed out.",
+}
+# Each section's state (values, errors, message) in the context, and its template.
+SECTIONS: Final = {
+    "gpu": "settings/_gpu.html",
+    "password": "settings/_password.html",
+    "sessions_state": "settings/_sessions.html",
+    "delete": "settings/_delete.html",
+}
+
+_BROWSERS: Final = (
+    ("Edg/", "Edge"),
+    ("OPR/", "Opera"),
+    ("Firefox/", "Firefox"),
+    ("Chromium/", "Chromium"),
+    ("HeadlessChrome/", "Chrome (headless)"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+    ("curl/", "curl"),
+    ("python-httpx/", "Python (httpx)"),
+)
+_SYSTEMS: Final = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+
+
+def describe_agent(agent: str) -> str:
+    """Give a short name for a User-Agent ("Firefox on Linux"), or say it is unknown."""
+    browser = next((name for token, name in _BROWSERS if token in agent), "")
+    system = next((name for token, name in _SYSTEMS if token in agent), "")
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown device"
+
+
+def when(moment: datetime) -> str:
+    """Format a stored time for people (UTC, to the minute)."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _session_rows(live: list[Session], current: uuid.UUID) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": str(s.id),
+            "device": describe_agent(s.user_agent),
+            "agent": s.user_agent,
+            "ip": s.ip,
+            "created": when(s.created_at),
+            "created_iso": s.created_at.isoformat(),
+            "last_used": when(s.last_used_at),
+            "last_used_iso": s.last_used_at.isoformat(),
+            "current": s.id == current,
+        }
+        for s in live
+    ]
+
+
+def _empty_section() -> dict[str, Any]:
+    return {"form": {}, "errors": {}, "message": ""}
+
+
+async def _settings_context(request: Request, **sections: dict[str, Any]) -> dict[str, Any]:
+    """Build the context of the settings page or one of its sections."""
+    who = principal(request)
+    sessions: SessionService = request.app.ctx.services.sessions
+    live = await sessions.live(user_id=who.user.id)
+    state = {name: _empty_section() for name in SECTIONS}
+    state.update(sections)
+    saved = request.args.get("saved", "")
+    if saved in SAVED and not sections:
+        section = {
+            "gpu_cleared": "gpu",
+            "session": "sessions_state",
+            "others": "sessions_state",
+        }.get(saved, saved)
+        state[section]["message"] = SAVED[saved]
+    return context(
+        request,
+        sessions=_session_rows(live, who.session.id),
+        gpu_endpoint=who.user.gpu_endpoint or "",
+        **state,
+    )
+
+
+async def _answer(
+    request: Request, section: str, state: dict[str, Any], *, status: int = 200
+) -> HTTPResponse:
+    """Answer a section's form: the section alone for htmx, else the whole page."""
+    ctx = await _settings_context(request, **{section: state})
+    template = SECTIONS[section] if is_htmx(request) else "settings/page.html"
+    ctx["oob_sessions"] = is_htmx(request) and section == "password" and status == 200
+    return renderer(request).response(template, ctx, status=status)
+
+
+@bp.get("/settings")
+@authenticated
+async def settings_page(request: Request) -> HTTPResponse:
+    """Show the settings page."""
+    ctx = await _settings_context(request)
+    return renderer(request).response("settings/page.html", ctx)
+
+
+@bp.post("/settings/gpu-endpoint")
+@authenticated
+async def settings_gpu(request: Request) -> HTTPResponse:
+    """Save (or clear) the GPU endpoint."""
+    users: UserService = request.app.ctx.services.users
+    value = form_text(form_data(request), "gpu_endpoint")
+    try:
+        user = await users.set_gpu_endpoint(user=principal(request).user, gpu_endpoint=value)
+    except ValidationFailed as exc:
+        state = {"form": {"gpu_endpoint": value}, "errors": exc.fields, "message": ""}
+        return await _answer(request, "gpu", state, status=422)
+    saved = "gpu" if user.gpu_endpoint else "gpu_cleared"
+    if not is_htmx(request):
+        return go(request, f"/settings?saved={saved}#gpu")
+    state = {"form": {}, "errors": {}, "message": SAVED[saved]}
+    return await _answer(request, "gpu", state)
+
+
+@bp.post("/settings/password")
+@authenticated
+async def settings_password(request: Request) -> HTTPResponse:
+    """Change the password; every other session ends."""
+    users: UserService = request.app.ctx.services.users
+    form = form_data(request)
+    try:
+        await users.change_password(
+            principal=principal(request),
+            current_password=form_text(form, "current_password"),
+            new_password=form_text(form, "new_password"),
+        )
+    except ValidationFailed as exc:
+        state = {"form": {}, "errors": exc.fields, "message": ""}
+        return await _answer(request, "password", state, status=422)
+    if not is_htmx(request):
+        return go(request, "/settings?saved=password#password")
+    return await _answer(request, "password", {**_empty_section(), "message": SAVED["password"]})
+
+
+@bp.post("/settings/sessions/<session_id:uuid>/end")
+@authenticated
+async def settings_end_session(request: Request, session_id: uuid.UUID) -> HTTPResponse:
+    """Sign one session out; signing out this one is logging out."""
+    who = principal(request)
+    sessions: SessionService = request.app.ctx.services.sessions
+    await sessions.end_one(user_id=who.user.id, session_id=session_id)
+    if session_id == who.session.id:
+        request.ctx.new_tokens = None
+        request.ctx.clear_auth_cookies = True
+        return go(request, "/login?notice=logged_out")
+    if not is_htmx(request):
+        return go(request, "/settings?saved=session#sessions")
+    return await _answer(
+        request, "sessions_state", {**_empty_section(), "message": SAVED["session"]}
+    )
+
+
+@bp.post("/settings/sessions/end-others")
+@authenticated
+async def settings_end_others(request: Request) -> HTTPResponse:
+    """Sign out every session but this one."""
+    who = principal(request)
+    sessions: SessionService = request.app.ctx.services.sessions
+    ended = await sessions.end_all(user_id=who.user.id, reason="revoked", keep=who.session.id)
+    if not is_htmx(request):
+        return go(request, "/settings?saved=others#sessions")
+    message = SAVED["others"] if ended else "There were no other sessions."
+    return await _answer(request, "sessions_state", {**_empty_section(), "message": message})
+
+
+@bp.post("/settings/delete")
+@authenticated
+async def settings_delete(request: Request) -> HTTPResponse:
+    """Delete the account and everything it owns, after checking the password."""
+    users: UserService = request.app.ctx.services.users
+    try:
+        await users.delete_account(
+            principal=principal(request), password=form_text(form_data(request), "password")
+        )
+    except ValidationFailed as exc:
+        state = {"form": {}, "errors": exc.fields, "message": ""}
+        return await _answer(request, "delete", state, status=422)
+    request.ctx.new_tokens = None
+    request.ctx.clear_auth_cookies = True
+    return go(request, "/login?notice=deleted")
