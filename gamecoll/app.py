@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import socket
 from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic
+from sanic.http import Http
 from tortoise import Tortoise
 
 from gamecoll import __version__
@@ -44,13 +48,16 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
 }
+SHUTDOWN_SETTLE_SECONDS = 0.5
+"""After SIGTERM, how long connections accepted just before the listener closed get to send
+their request (Sanic closes connections that are idle when it starts draining)."""
 PAGE_CSP = (
     "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' http: https:; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
 
 
-def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> Sanic:
+def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> Sanic[Any, Any]:
     """Build the Sanic application."""
     settings = settings or load_settings()
     configure_logging(settings)
@@ -71,9 +78,9 @@ def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> S
     return app
 
 
-def _add_listeners(app: Sanic, settings: Settings) -> None:
+def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
     @app.main_process_start
-    async def migrate(app: Sanic) -> None:
+    async def migrate(app: Sanic[Any, Any]) -> None:
         if settings.generated_secret:
             log.warning(
                 "JWT_SECRET_KEY is not set: using a development secret kept in var/. "
@@ -83,21 +90,43 @@ def _add_listeners(app: Sanic, settings: Settings) -> None:
             await apply_migrations(settings)
 
     @app.before_server_start
-    async def open_database(app: Sanic) -> None:
+    async def open_database(app: Sanic[Any, Any]) -> None:
         await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
 
     @app.before_server_stop
-    async def stop_taking_traffic(app: Sanic) -> None:
+    async def stop_taking_traffic(app: Sanic[Any, Any]) -> None:
+        # Readiness first: /readyz answers 503 and every answer now closes its connection.
         app.ctx.shutting_down = True
+        await asyncio.sleep(0)  # accept the connections already queued
+        _stop_listening(app)
+        # Connections accepted just now get time to send their request; then Sanic closes the
+        # idle ones and waits up to GRACEFUL_SHUTDOWN_TIMEOUT for the requests in flight.
+        await asyncio.sleep(min(SHUTDOWN_SETTLE_SECONDS, settings.graceful_shutdown_seconds))
 
     @app.after_server_stop
-    async def close_database(app: Sanic) -> None:
+    async def close_database(app: Sanic[Any, Any]) -> None:
         await close_database_connections()
         app.ctx.services.hasher.close()
 
 
-def _add_middleware(app: Sanic) -> None:
-    @app.on_response
+def _stop_listening(app: Sanic[Any, Any]) -> None:
+    """Refuse new connections from now on, so that a proxy tries another instance.
+
+    Sanic's main process keeps its own copy of the listening socket until the workers have
+    exited: closing the worker's copy alone leaves new connections queued with nobody to accept
+    them, reset only when the main process exits, after a proxy has sent a POST on them (which
+    it never resends). shutdown() acts on the socket itself, in every process. gamecoll never
+    restarts a single worker, so a worker stopping means the whole instance is stopping.
+    """
+    for info in app.state.server_info:
+        sock = info.settings.get("sock")
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+def _add_middleware(app: Sanic[Any, Any]) -> None:
+    @app.on_response  # type: ignore[untyped-decorator]
     async def finish(request: Request, response: HTTPResponse) -> None:
         names = request.app.ctx.cookie_names
         tokens = getattr(request.ctx, "new_tokens", None)
@@ -111,3 +140,5 @@ def _add_middleware(app: Sanic) -> None:
         content_type = response.content_type or ""
         if content_type.startswith("text/html") and not request.path.startswith("/docs"):
             response.headers.setdefault("content-security-policy", PAGE_CSP)
+        if request.app.ctx.shutting_down and isinstance(request.stream, Http):
+            request.stream.keep_alive = False  # stopping: close the connection after this answer

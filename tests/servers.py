@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -62,10 +62,8 @@ class ServerProcess:
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
         """Stop the server (its whole process group) and return its exit code."""
         if self.process.poll() is None:
-            try:
+            with suppress(ProcessLookupError):
                 os.killpg(self.process.pid, sig)
-            except ProcessLookupError:
-                pass
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -73,6 +71,46 @@ class ServerProcess:
                 self.process.wait(10)
         self._log.close()
         return int(self.process.returncode)
+
+    # -- finer control, for tests that stop one instance while others keep serving ------------
+
+    @property
+    def running(self) -> bool:
+        """Tell whether the main process is still alive."""
+        return self.process.poll() is None
+
+    def send_signal(self, sig: int) -> None:
+        """Signal the main process only, the way a container runtime signals PID 1.
+
+        Sanic's main process then stops its worker itself (what `docker stop` and Kubernetes
+        do); `stop()` instead signals the whole process group at once.
+        """
+        with suppress(ProcessLookupError):
+            os.kill(self.process.pid, sig)
+
+    def kill(self) -> int:
+        """SIGKILL the whole process group at once: a crash, no shutdown code runs."""
+        return self.stop(signal.SIGKILL)
+
+    def wait_exit(self, timeout: float) -> int | None:
+        """Wait for the main process to exit; return its exit code, or None on timeout."""
+        try:
+            return int(self.process.wait(timeout))
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill_leftovers(self) -> None:
+        """SIGKILL whatever is left of the process group (a worker whose main process died)."""
+        if self.process.poll() is None:
+            return
+        with suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+    def output(self) -> str:
+        """Return everything the server printed so far (also after `stop()`)."""
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(errors="replace")
 
 
 @contextmanager

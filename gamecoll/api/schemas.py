@@ -94,7 +94,7 @@ class UserOut(BaseModel):
 class TokensOut(BaseModel):
     access_token: str
     refresh_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - a token kind, not a secret
     expires_in: int
     refresh_expires_in: int
     csrf_token: str

@@ -75,7 +75,7 @@ def json_data(request: Request, *, allow_empty: bool = False) -> Any:
 
 def form_data(request: Request) -> dict[str, str]:
     """Flatten a urlencoded or multipart form to its first value per field."""
-    form = request.form or {}
+    form: dict[str, list[str]] = request.form or {}
     return {key: str(values[0]) for key, values in form.items() if values}
 
 

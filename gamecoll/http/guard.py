@@ -50,7 +50,7 @@ def check_origin(request: Request) -> None:
 
 def presented_csrf_token(request: Request) -> str | None:
     """Return the CSRF token from the header, or from a form field."""
-    token = request.headers.get(CSRF_HEADER)
+    token: str | None = request.headers.get(CSRF_HEADER)
     if token:
         return token
     content_type = request.headers.get("content-type", "")

@@ -1,4 +1,4 @@
-"""OpenAPI document at /openapi.json, Swagger UI at /docs and ReDoc at /redoc, all served locally."""
+"""OpenAPI at /openapi.json, Swagger UI at /docs and ReDoc at /redoc, all served locally."""
 
 from __future__ import annotations
 
@@ -61,4 +61,5 @@ def setup_openapi(app: Sanic[Any, Any], *, version: str) -> None:
     @openapi.exclude()
     async def openapi_json(request: Request) -> HTTPResponse:
         """Send the OpenAPI document."""
-        return json(SpecificationBuilder().build(request.app).serialize())
+        spec = SpecificationBuilder().build(request.app)
+        return json(spec.serialize())  # type: ignore[no-untyped-call]

@@ -22,7 +22,7 @@ class Item(Model):
     name = fields.CharField(max_length=200)
     platform = fields.CharField(max_length=100, default="")
     notes = fields.TextField(default="")
-    metadata: dict[str, Any] = fields.JSONField(default=dict)  # type: ignore[assignment]
+    metadata: dict[str, Any] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField()
     updated_at = fields.DatetimeField()
     image_path = fields.CharField(max_length=255, null=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tortoise.exceptions import IntegrityError
 
 from gamecoll.errors import Conflict, InvalidCredentials, ValidationFailed
@@ -35,12 +37,13 @@ class AuthService:
         """Create an account and log it in; 409 when the email or username is taken."""
         errors: dict[str, str] = {}
         clean: dict[str, str | None] = {}
-        for field, check in (
+        checks: tuple[tuple[str, Callable[[], str | None]], ...] = (
             ("email", lambda: rules.clean_email(email)),
             ("username", lambda: rules.clean_username(username)),
             ("password", lambda: rules.check_new_password(password)),
             ("gpu_endpoint", lambda: rules.clean_gpu_endpoint(gpu_endpoint)),
-        ):
+        )
+        for field, check in checks:
             try:
                 clean[field] = check()
             except ValidationFailed as exc:

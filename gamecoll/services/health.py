@@ -10,11 +10,15 @@ from gamecoll.models import RateCounter
 log = logging.getLogger("gamecoll.health")
 
 
-async def database_ok(timeout: float = 2.0) -> bool:
-    """Run `SELECT 1` within the timeout; False on any failure."""
+DB_CHECK_SECONDS = 2.0
+
+
+async def database_ok() -> bool:
+    """Run `SELECT 1` within two seconds; False on any failure."""
     try:
         conn = RateCounter._meta.db
-        await asyncio.wait_for(conn.execute_query("SELECT 1"), timeout)
+        async with asyncio.timeout(DB_CHECK_SECONDS):
+            await conn.execute_query("SELECT 1")
     except Exception as exc:  # any failure means "not reachable"
         log.warning("database check failed: %s", exc)
         return False

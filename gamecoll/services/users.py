@@ -10,7 +10,8 @@ from gamecoll.services import rules
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.sessions import Principal, SessionService
 
-# Called with the user after the row (and, by cascade, all rows it owns) is gone, to remove what the user owns elsewhere (files).
+# Called with the user after its row (and by cascade every row it owns) is gone,
+# to remove what it owns outside the database (image files).
 AccountCleanup = Callable[[User], Awaitable[None]]
 
 

@@ -35,18 +35,23 @@ def _claims(**overrides: object) -> dict[str, object]:
 
 def test_round_trip() -> None:
     token, claims = codec.encode(
-        type="access", user_id=USER, session_id=SESSION, now=NOW, lifetime=timedelta(minutes=5)
+        type="access",
+        user_id=USER,
+        session_id=SESSION,
+        now=datetime.now(UTC),
+        lifetime=timedelta(minutes=5),
     )
     decoded = codec.decode(token, expected="access")
     assert decoded == claims
 
 
 def test_refresh_token_is_not_an_access_token_and_back() -> None:
+    now = datetime.now(UTC)
     refresh, _ = codec.encode(
-        type="refresh", user_id=USER, session_id=SESSION, now=NOW, lifetime=timedelta(days=1)
+        type="refresh", user_id=USER, session_id=SESSION, now=now, lifetime=timedelta(days=1)
     )
     access, _ = codec.encode(
-        type="access", user_id=USER, session_id=SESSION, now=NOW, lifetime=timedelta(days=1)
+        type="access", user_id=USER, session_id=SESSION, now=now, lifetime=timedelta(days=1)
     )
     with pytest.raises(TokenError):
         codec.decode(refresh, expected="access")
