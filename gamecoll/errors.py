@@ -123,3 +123,12 @@ class ServerBusy(AppError):
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message, headers={"Retry-After": "1"})
+
+
+class StorageUnavailableError(AppError):
+    status = 503
+    code = "storage_unavailable"
+    message = "The image storage is unavailable right now; try again shortly."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"Retry-After": "5"})

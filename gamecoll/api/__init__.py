@@ -6,7 +6,7 @@ from typing import Any
 
 from sanic import Sanic
 
-from gamecoll.api import account, auth, status
+from gamecoll.api import account, auth, items, status
 
 
 def register_api(app: Sanic[Any, Any]) -> None:
@@ -14,3 +14,4 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(status.bp)
     app.blueprint(auth.bp)
     app.blueprint(account.bp)
+    app.blueprint(items.bp)

@@ -9,9 +9,11 @@ from gamecoll.config import Settings
 from gamecoll.security.tokens import TokenCodec
 from gamecoll.services.auth import AuthService
 from gamecoll.services.hashing import PasswordHasher
+from gamecoll.services.items import ItemService
 from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
+from gamecoll.storage import LocalStorage
 
 
 @dataclass
@@ -23,6 +25,8 @@ class Services:
     sessions: SessionService
     auth: AuthService
     users: UserService
+    storage: LocalStorage
+    items: ItemService
 
     def all(self) -> list[object]:
         """Return every service, for dependency injection by type."""
@@ -56,4 +60,20 @@ def build_services(settings: Settings) -> Services:
     )
     auth = AuthService(hasher=hasher, limiter=limiter, sessions=sessions)
     users = UserService(hasher=hasher, sessions=sessions)
-    return Services(hasher=hasher, limiter=limiter, sessions=sessions, auth=auth, users=users)
+    storage = LocalStorage(settings.image_dir)
+    items = ItemService(
+        storage=storage,
+        max_image_bytes=settings.max_image_bytes,
+        max_image_pixels=settings.max_image_pixels,
+        workers=min(4, settings.hash_workers),
+    )
+    users.cleanups.append(items.delete_user_files)  # the account's files go with it
+    return Services(
+        hasher=hasher,
+        limiter=limiter,
+        sessions=sessions,
+        auth=auth,
+        users=users,
+        storage=storage,
+        items=items,
+    )

@@ -1,0 +1,410 @@
+"""The collection: items, their images (base64 JSON, raw bytes, WebP thumbnails)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sanic import Blueprint, HTTPResponse, Request
+from sanic import json as json_response
+from sanic.exceptions import PayloadTooLarge as SanicPayloadTooLarge
+from sanic_ext import openapi
+
+from gamecoll.api.item_schemas import (
+    IMAGE_BYTES,
+    IMAGE_FORM,
+    ITEM_FORM,
+    LIMIT_TEXT,
+    WEBP_BYTES,
+    ItemCreateIn,
+    ItemImageDataOut,
+    ItemImageIn,
+    ItemOut,
+    ItemPageOut,
+    ItemPatchIn,
+    image_data_json,
+    item_json,
+    item_url,
+    json_content,
+)
+from gamecoll.api.schemas import ErrorOut
+from gamecoll.config import Settings
+from gamecoll.errors import NotFound, PayloadTooLarge, ValidationFailed
+from gamecoll.http.body import FORM_TYPES, form_data, json_data, media_type, validate
+from gamecoll.http.guard import authenticate, authenticated, principal
+from gamecoll.http.responses import no_content, private_json
+from gamecoll.models import Item
+from gamecoll.services.items import (
+    PLATFORM_MAX,
+    QUERY_MAX,
+    ItemFields,
+    ItemService,
+    clean_changes,
+    clean_filter,
+    clean_limit,
+    image_version,
+    storage_error,
+)
+from gamecoll.storage import StorageError, StorageNotFound, StoredFile
+
+bp = Blueprint("items", url_prefix="/collection/items")
+
+JSON_ITEM = json_content(ItemOut)
+JSON_ERROR = json_content(ErrorOut)
+UPLOAD_OVERHEAD: Final = 64 * 1024
+"""Room for the other fields, multipart headers or a `data:` prefix next to the image."""
+IMMUTABLE: Final = "private, max-age=31536000, immutable"
+REVALIDATE: Final = "private, no-cache"
+_MIB: Final = 1024 * 1024
+
+# -- bodies: sized before they are read ----------------------------------------------------------
+
+
+def _mib(size: int) -> str:
+    return f"{size / _MIB:.2f}".rstrip("0").rstrip(".") + " MiB"
+
+
+def body_limit(settings: Settings, kind: str, media: str) -> tuple[int, str]:
+    """Return the largest body a route takes, and how to explain it."""
+    image = settings.max_image_bytes
+    if kind != "image":
+        limit = settings.request_max_json_bytes
+        return limit, f"at most {_mib(limit)} of JSON"
+    if media in FORM_TYPES:
+        return image + UPLOAD_OVERHEAD, f"an image of up to {_mib(image)} plus the other fields"
+    limit = 4 * -(-image // 3) + UPLOAD_OVERHEAD
+    return limit, f"an image of up to {_mib(image)}, base64-encoded, plus the other fields"
+
+
+@bp.on_request
+async def read_body_within_limit(request: Request) -> None:
+    """Refuse a body over the route's limit before reading it, then read it (stream routes)."""
+    kind = getattr(request.route.ctx, "body", None) if request.route else None
+    if kind is None or request.stream is None:
+        return
+    limit, allowed = body_limit(request.app.ctx.settings, kind, media_type(request))
+    declared = request.headers.get("content-length", "")
+
+    def too_large(size: str) -> PayloadTooLarge:
+        return PayloadTooLarge(f"The request body is {size}; this endpoint takes {allowed}.")
+
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(_mib(int(declared)))
+    request.stream.request_max_size = limit  # chunked bodies stop at the limit too
+    try:
+        await request.receive_body()  # type: ignore[no-untyped-call]
+    except SanicPayloadTooLarge:
+        raise too_large(f"over {_mib(limit)}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """What a create or image request sent: the raw fields and the image bytes, if any."""
+
+    fields: dict[str, Any]
+    image: bytes | None
+
+
+NO_FILE: Final = "Send the image as a file part named `image` (or base64 in a JSON body)."
+
+
+async def read_upload(request: Request, items: ItemService, *, image_required: bool) -> Upload:
+    """Read a JSON body (image as base64) or a form (image as a file part named `image`)."""
+    if media_type(request) in FORM_TYPES:
+        fields: dict[str, Any] = form_data(request)
+        if "image" in fields:
+            raise ValidationFailed(NO_FILE, fields={"image": NO_FILE})
+        if fields.get("metadata", "").strip():
+            fields["metadata"] = _form_json(fields["metadata"])
+        else:
+            fields.pop("metadata", None)
+        part = request.files.get("image") if request.files else None
+        image = part.body if part is not None and part.body else None
+        if image is None and image_required:
+            raise ValidationFailed(NO_FILE, fields={"image": NO_FILE})
+        return Upload(fields, image)
+    data = json_data(request)
+    if image_required:
+        encoded: str | None = validate(ItemImageIn, data).image
+    else:
+        encoded = validate(ItemCreateIn, data).image
+    image_bytes = await items.decode_base64(encoded) if encoded is not None else None
+    return Upload({key: value for key, value in data.items() if key != "image"}, image_bytes)
+
+
+def _form_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        message = "Must be a JSON object, as text."
+        raise ValidationFailed(f"metadata: {message}", fields={"metadata": message}) from None
+
+
+# -- image answers: versioned caching, ETags, streaming -----------------------------------------
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Tell whether an If-None-Match header names this ETag (weak comparison, or `*`)."""
+    if not header:
+        return False
+    for part in header.split(","):
+        tag = part.strip()
+        if tag == "*" or tag.removeprefix("W/") == etag:
+            return True
+    return False
+
+
+def image_headers(request: Request, item: Item, etag: str) -> dict[str, str]:
+    """Caching headers: immutable for a URL that carries the current version, else revalidate."""
+    versioned = request.args.get("v") == image_version(item)
+    return {
+        "etag": etag,
+        "cache-control": IMMUTABLE if versioned else REVALIDATE,
+        "x-content-type-options": "nosniff",
+    }
+
+
+def _etag(item: Item, kind: str) -> str:
+    if item.image_sha256 is None:
+        raise NotFound("This item has no image.")
+    return f'"{item.image_sha256}{kind}"'
+
+
+async def _first_chunk(chunks: AsyncIterator[bytes]) -> bytes:
+    try:
+        return await anext(chunks)
+    except StopAsyncIteration:
+        return b""
+    except StorageNotFound:
+        raise NotFound("The image file is missing from the storage.") from None
+    except StorageError as exc:
+        raise storage_error(exc, writing=False) from exc
+
+
+async def stream_file(
+    request: Request, stored: StoredFile, *, content_type: str, headers: dict[str, str]
+) -> None:
+    """Stream a stored file; the file is opened (and errors answered) before the headers go."""
+    chunks = stored.chunks()
+    try:
+        first = await _first_chunk(chunks)
+        response = await request.respond(
+            headers={**headers, "content-length": str(stored.size)}, content_type=content_type
+        )
+        await response.send(first)
+        async for chunk in chunks:
+            await response.send(chunk)
+        await response.eof()
+    finally:
+        close = getattr(chunks, "aclose", None)
+        if close is not None:
+            await close()
+
+
+async def send_image(
+    request: Request, items: ItemService, item_id: uuid.UUID, *, thumbnail: bool
+) -> HTTPResponse | None:
+    """Answer 304 from the database alone, or stream the image or its thumbnail."""
+    who = await authenticate(request)
+    request.ctx.principal = who
+    item = await items.get(user_id=who.user.id, item_id=item_id)
+    etag = _etag(item, "-thumb" if thumbnail else "")
+    headers = image_headers(request, item, etag)
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return HTTPResponse(status=304, headers=headers)
+    stored = await items.open_image(item, thumbnail=thumbnail)
+    kind = "image/webp" if thumbnail else str(item.image_content_type)
+    await stream_file(request, stored, content_type=kind, headers=headers)
+    return None
+
+
+# -- routes --------------------------------------------------------------------------------------
+
+
+@bp.get("")
+@openapi.tag("collection")
+@openapi.parameter("limit", int, "query", description=LIMIT_TEXT)
+@openapi.parameter("cursor", str, "query", description="`next_cursor` of the previous page.")
+@openapi.parameter(
+    "q", str, "query", description=f"Name or platform contains (any case), {QUERY_MAX} max."
+)
+@openapi.parameter("platform", str, "query", description="Exactly this platform (any case).")
+@openapi.response(200, json_content(ItemPageOut), "A page of items, newest first")
+@openapi.response(422, JSON_ERROR, "A bad limit, cursor or filter")
+@openapi.secured("bearer")
+@openapi.secured("cookie")
+@authenticated
+async def list_items(request: Request, items: ItemService) -> HTTPResponse:
+    """List the user's items, newest first, a page at a time."""
+    args = request.args
+    page = await items.page(
+        user_id=principal(request).user.id,
+        limit=clean_limit(args.get("limit")),
+        cursor=args.get("cursor"),
+        q=clean_filter(args.get("q"), "q", QUERY_MAX),
+        platform=clean_filter(args.get("platform"), "platform", PLATFORM_MAX),
+    )
+    return private_json(
+        {"items": [item_json(item) for item in page.items], "next_cursor": page.next_cursor}
+    )
+
+
+@bp.post("", stream=True, ctx_body="image")
+@openapi.tag("collection")
+@openapi.body({**json_content(ItemCreateIn), "multipart/form-data": ITEM_FORM}, required=True)
+@openapi.response(201, JSON_ITEM, "The new item")
+@openapi.response(413, JSON_ERROR, "The body or the image is too large")
+@openapi.response(415, JSON_ERROR, "Not JSON or a form, or the image is not JPEG/PNG/WebP/GIF")
+@openapi.response(422, JSON_ERROR, "A field is not valid, or the image is damaged or too big")
+@openapi.response(503, JSON_ERROR, "The image storage is unavailable; nothing was saved")
+@openapi.response(507, JSON_ERROR, "The image storage is full; nothing was saved")
+@openapi.secured("bearer")
+@openapi.secured("cookie")
+@authenticated
+async def create_item(request: Request, items: ItemService) -> HTTPResponse:
+    """Add an item, with an optional image (base64 in JSON, or a multipart file part)."""
+    upload = await read_upload(request, items, image_required=False)
+    fields = ItemFields.clean(validate(ItemCreateIn, upload.fields).model_dump())
+    item = await items.create(user_id=principal(request).user.id, fields=fields, image=upload.image)
+    response = private_json(item_json(item), status=201)
+    response.headers["location"] = item_url(item)
+    return response
+
+
+@bp.get("/<item_id:uuid>")
+@openapi.tag("collection")
+@openapi.response(200, JSON_ITEM, "The item")
+@openapi.response(404, JSON_ERROR, "No such item of yours")
+@openapi.secured("bearer")
+@openapi.secured("cookie")
+@authenticated
+async def get_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
+    """Show one item."""
+    item = await items.get(user_id=principal(request).user.id, item_id=item_id)
+    return private_json(item_json(item))
+
+
+@bp.patch("/<item_id:uuid>", stream=True, ctx_body="json")
+@openapi.tag("collection")
+@openapi.body(json_content(ItemPatchIn), required=True)
+@openapi.response(200, JSON_ITEM, "The changed item")
+@openapi.response(404, JSON_ERROR, "No such item of yours")
+@openapi.response(422, JSON_ERROR, "A field is not valid")
+@openapi.secured("bearer")
+@openapi.secured("cookie")
+@authenticated
+async def update_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
+    """Change the name, platform, notes or metadata (the fields sent; null clears)."""
+    item = await items.get(user_id=principal(request).user.id, item_id=item_id)
+    data = json_data(request)
+    model = validate(ItemPatchIn, data)
+    if "image" in data:
+        message = "Change the image with PUT /collection/items/{item_id}/image."
+        raise ValidationFailed(message, fields={"image": message})
+    changes = clean_changes({key: getattr(model, key) for key in model.model_fields_set})
+    return private_json(item_json(await items.update(item=item, changes=changes)))
+
+
+@bp.delete("/<item_id:uuid>")
+@openapi.tag("collection")
+@openapi.response(204, None, "Deleted, with its image files")
+@openapi.response(404, JSON_ERROR, "No such item of yours")
+@openapi.secured("bearer")
+@openapi.secured("cookie")
+@authenticated
+async def delete_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
+    """Delete an item and its image files."""
+    await items.delete(user_id=principal(request).user.id, item_id=item_id)
+    return no_content()
+
+
+@bp.put("/<item_id:uuid>/image", stream=True, ctx_body="image")
+@openapi.tag("collection")
+@openapi.body({**json_content(ItemImageIn), "multipart/form-data": IMAGE_FORM}, required=True)
+@openapi.response(200, JSON_ITEM, "The item with its new image")
+@openapi.response(404, JSON_ERROR, "No such item of yours")
+@openapi.response(413, JSON_ERROR, "The body or the image is too large")
+@openapi.response(415, JSON_ERROR, "Not JSON or a form, or the image is not JPEG/PNG/WebP/GIF")
+@openapi.response(422, JSON_ERROR, "No image, or a damaged or too big one")
+@openapi.response(503, JSON_ERROR, "The image storage is unavailable; nothing was changed")
+@openapi.response(507, JSON_ERROR, "The image storage is full; nothing was changed")
+@openapi.secured("bearer")
+@openapi.secured("cookie")
+@authenticated
+async def put_image(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
+    """Replace the item's image (base64 in JSON, or a multipart file part)."""
+    user_id = principal(request).user.id
+    await items.get(user_id=user_id, item_id=item_id)  # 404 before reading the image
+    upload = await read_upload(request, items, image_required=True)
+    assert upload.image is not None
+    item = await items.replace_image(user_id=user_id, item_id=item_id, data=upload.image)
+    return private_json(item_json(item))
+
+
+@bp.delete("/<item_id:uuid>/image")
+@openapi.tag("collection")
+@openapi.response(204, None, "The item has no image now (also when it had none)")
+@openapi.response(404, JSON_ERROR, "No such item of yours")
+@openapi.secured("bearer")
+@openapi.secured("cookie")
+@authenticated
+async def delete_image(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
+    """Remove the item's image and its files."""
+    await items.remove_image(user_id=principal(request).user.id, item_id=item_id)
+    return no_content()
+
+
+@bp.get("/<item_id:uuid>/image")
+@openapi.tag("collection")
+@openapi.parameter("v", str, "query", description="The image version (from the item's `url`).")
+@openapi.response(200, json_content(ItemImageDataOut), "The image, base64-encoded")
+@openapi.response(304, None, "Not modified (If-None-Match)")
+@openapi.response(404, JSON_ERROR, "No such item of yours, or it has no image")
+@openapi.secured("bearer")
+@openapi.secured("cookie")
+@authenticated
+async def get_image(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
+    """Send the image base64-encoded in JSON, with its type and size."""
+    item = await items.get(user_id=principal(request).user.id, item_id=item_id)
+    etag = _etag(item, "-b64")
+    headers = image_headers(request, item, etag)
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return HTTPResponse(status=304, headers=headers)
+    data = await items.read_image(item)
+    encoded = (await asyncio.to_thread(base64.b64encode, data)).decode("ascii")
+    return json_response(image_data_json(item, encoded), headers=headers)
+
+
+@bp.get("/<item_id:uuid>/image/raw")
+@openapi.tag("collection")
+@openapi.parameter("v", str, "query", description="The image version: cached for a year.")
+@openapi.response(200, IMAGE_BYTES, "The image bytes, streamed")
+@openapi.response(304, None, "Not modified (If-None-Match)")
+@openapi.response(404, JSON_ERROR, "No such item of yours, or it has no image")
+@openapi.secured("bearer")
+@openapi.secured("cookie")
+async def get_image_raw(
+    request: Request, item_id: uuid.UUID, items: ItemService
+) -> HTTPResponse | None:
+    """Stream the image bytes, with an ETag and long caching for versioned URLs."""
+    return await send_image(request, items, item_id, thumbnail=False)
+
+
+@bp.get("/<item_id:uuid>/thumbnail")
+@openapi.tag("collection")
+@openapi.parameter("v", str, "query", description="The image version: cached for a year.")
+@openapi.response(200, WEBP_BYTES, "A WebP thumbnail, longest side at most 400 px")
+@openapi.response(304, None, "Not modified (If-None-Match)")
+@openapi.response(404, JSON_ERROR, "No such item of yours, or it has no image")
+@openapi.secured("bearer")
+@openapi.secured("cookie")
+async def get_thumbnail(
+    request: Request, item_id: uuid.UUID, items: ItemService
+) -> HTTPResponse | None:
+    """Stream the WebP thumbnail, with an ETag and long caching for versioned URLs."""
+    return await send_image(request, items, item_id, thumbnail=True)
