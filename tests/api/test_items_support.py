@@ -86,6 +86,8 @@ async def send_multipart(
     **fields: str,
 ) -> httpx.Response:
     """Send a multipart form, with `data` as the file part `image` when given."""
+    if method == "POST":
+        fields = {"name": "Chrono Trigger", **fields}
     body, media = multipart(fields, (filename, data, content_type) if data is not None else None)
     return await client.request(
         method, url, content=body, headers={**headers, "Content-Type": media}
