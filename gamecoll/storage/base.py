@@ -19,19 +19,19 @@ class StorageError(Exception):
         super().__init__(self.detail)
 
 
-class StorageFull(StorageError):  # noqa: N818 (names match gamecoll.errors)
+class StorageFull(StorageError):
     """No room left (disk full or quota reached): maps to 507."""
 
     message = "The server has no room left to store files."
 
 
-class StorageUnavailable(StorageError):  # noqa: N818 (names match gamecoll.errors)
+class StorageUnavailable(StorageError):
     """The storage cannot be read or written right now: maps to 503."""
 
     message = "The file storage is unavailable; try again shortly."
 
 
-class StorageNotFound(StorageError):  # noqa: N818 (names match gamecoll.errors)
+class StorageNotFound(StorageError):
     """No file is stored under the key."""
 
     message = "The file is not in the storage."
