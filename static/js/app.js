@@ -91,7 +91,10 @@
   // After a swap, move focus to the first field with an error, or to the new message.
   document.body.addEventListener("htmx:afterSwap", function (event) {
     var root = event.detail.target;
-    if (!(root instanceof Element) || !document.body.contains(root)) return;
+    if (!(root instanceof Element)) return;
+    // An outerHTML swap replaced the target: look at its successor with the same id.
+    if (!document.body.contains(root)) root = root.id ? document.getElementById(root.id) : null;
+    if (!root) return;
     reveal(root);
     var invalid = root.querySelector('[aria-invalid="true"]');
     if (invalid) {

@@ -53,7 +53,8 @@
       setResult(result, true, "Connected: " + url.host + " answered in " + ms + " ms.");
     } catch (error) {
       if (controller.signal.aborted) {
-        setResult(result, false, "No answer: " + url.host + " did not answer within " + Math.round(timeout / 1000) + " seconds.");
+        var seconds = timeout / 1000;
+        setResult(result, false, "No answer: " + url.host + " did not answer within " + seconds + (seconds === 1 ? " second." : " seconds."));
       } else {
         setResult(result, false, "No answer: could not connect to " + url.host + ". Check that the server is running and reachable from this device.");
       }
