@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sanic import Blueprint, HTTPResponse, Request, json
+from sanic import Blueprint, HTTPResponse, Request, json, redirect
 from sanic_ext import openapi
 
 from gamecoll import __version__
 from gamecoll.api.schemas import StatusOut
+from gamecoll.http.cookies import read_cookie
 from gamecoll.services.health import database_ok
 
 bp = Blueprint("status")
@@ -15,15 +16,29 @@ bp = Blueprint("status")
 @bp.get("/")
 @openapi.tag("status")
 async def welcome(request: Request) -> HTTPResponse:
-    """Say hello and point to the docs."""
+    """Say hello and point to the docs (a browser goes to its gallery or the login page)."""
+    if prefers_html(request):
+        names = request.app.ctx.cookie_names
+        signed_in = read_cookie(request, names.access) or read_cookie(request, names.refresh)
+        response = redirect("/gallery" if signed_in else "/login", status=303)
+        response.headers["vary"] = "Accept, Cookie"
+        return response
     return json(
         {
             "name": "gamecoll",
             "message": "Welcome to gamecoll, the game-collection account and collection API.",
             "version": __version__,
             "docs": {"swagger": "/docs", "redoc": "/redoc", "openapi": "/openapi.json"},
-        }
+        },
+        headers={"vary": "Accept, Cookie"},
     )
+
+
+def prefers_html(request: Request) -> bool:
+    """Tell whether the client asks for HTML before JSON (a browser navigating)."""
+    accept = request.headers.get("accept", "").lower()
+    html_at, json_at = accept.find("text/html"), accept.find("application/json")
+    return html_at >= 0 and (json_at < 0 or html_at < json_at)
 
 
 @bp.get("/auth", strict_slashes=False)

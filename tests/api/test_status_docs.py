@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import httpx
 
+from tests.helpers import register
+
 
 async def test_welcome_links_to_docs(client: httpx.AsyncClient) -> None:
     response = await client.get("/", headers={"Accept": "application/json"})
     assert response.status_code == 200
     body = response.json()
     assert body["docs"] == {"swagger": "/docs", "redoc": "/redoc", "openapi": "/openapi.json"}
+
+
+async def test_browser_is_sent_to_login_or_gallery(client: httpx.AsyncClient) -> None:
+    accept = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    anonymous = await client.get("/", headers=accept)
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login"
+    await register(client)
+    member = await client.get("/", headers=accept)
+    assert member.status_code == 303 and member.headers["location"] == "/gallery"
+    api = await client.get("/")  # httpx sends Accept: */*
+    assert api.status_code == 200 and api.json()["name"] == "gamecoll"
 
 
 async def test_auth_status(client: httpx.AsyncClient) -> None:
