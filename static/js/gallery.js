@@ -135,6 +135,16 @@
     window.setTimeout(function () { if (next) next.focus(); }, 0);
   });
 
+  // -- edit in place: the Edit, Save or Cancel control that had focus is gone after the swap ----
+  document.body.addEventListener("htmx:afterSwap", function () {
+    window.setTimeout(function () {
+      if (document.activeElement && document.activeElement !== document.body) return;
+      var facts = document.getElementById("facts");
+      var next = facts && (facts.querySelector("#edit-name") || facts.querySelector("#item-title"));
+      if (next) next.focus();
+    }, 0);
+  });
+
   // -- detail view: arrow keys to the neighbours, Escape back to the grid -----------------------
   var pendingFocus = "";
 

@@ -1,0 +1,281 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright, against the live app.
+
+With CI=true a missing Chromium fails these tests; elsewhere they are skipped with a line
+saying how to install it. Every browser (and Playwright's driver) is closed by its fixture,
+and every request a page makes must go to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from tests.conftest import IN_CI, LiveApp
+
+CHROMIUM = Path(os.environ.get("GAMECOLL_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+HOWTO = (
+    f"No Chromium at {CHROMIUM} for the browser tests: install it with "
+    "`apt-get install -y chromium` (they are skipped without it, and fail with CI=true)."
+)
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture
+def db_kind() -> str:
+    """Browser tests run on SQLite; the walkthrough asks for PostgreSQL too by itself."""
+    return "sqlite"
+
+
+def chromium_or_skip() -> Path:
+    """Return Chromium's path, or fail (CI) or skip (elsewhere) with a clear line."""
+    if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    if IN_CI:
+        pytest.fail(HOWTO)
+    pytest.skip(HOWTO)
+
+
+@dataclass
+class Tab:
+    """A page, with what it logged and fetched."""
+
+    page: Page
+    context: BrowserContext
+    base: str
+    problems: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    async def goto(self, path: str) -> None:
+        await self.page.goto(self.base + path)
+
+    def path(self) -> str:
+        """The current URL's path and query."""
+        parts = urlsplit(self.page.url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@dataclass
+class Browsers:
+    """Opens tabs in fresh browser contexts (each with its own cookies)."""
+
+    browser: Browser
+    live: LiveApp
+    tabs: list[Tab] = field(default_factory=list)
+
+    async def tab(
+        self,
+        *,
+        javascript: bool = True,
+        width: int = 1280,
+        height: int = 860,
+        color_scheme: str = "light",
+        mobile: bool = False,
+        accept_dialogs: bool = True,
+    ) -> Tab:
+        context = await self.browser.new_context(
+            viewport={"width": width, "height": height},
+            java_script_enabled=javascript,
+            color_scheme=color_scheme,  # type: ignore[arg-type]
+            is_mobile=mobile,
+            has_touch=mobile,
+            locale="en-GB",
+            timezone_id="UTC",
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        page = await context.new_page()
+        tab = Tab(page, context, self.live.url)
+
+        def on_console(message: Any) -> None:
+            text = message.text
+            if "Content Security Policy" in text or "Content-Security-Policy" in text:
+                tab.problems.append(f"CSP: {text}")
+
+        async def on_dialog(dialog: Any) -> None:
+            tab.dialogs.append(dialog.message)
+            if dialog.message == "1":
+                tab.problems.append("an injected script ran: alert(1)")
+            if accept_dialogs:
+                await dialog.accept()
+            else:
+                await dialog.dismiss()
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
+        page.on("request", lambda request: tab.requests.append(request.url))
+        page.on("dialog", on_dialog)
+        self.tabs.append(tab)
+        return tab
+
+    def check(self) -> None:
+        """Fail on CSP violations, script errors, injected scripts or off-host requests."""
+        for tab in self.tabs:
+            assert tab.problems == [], tab.problems
+            for url in tab.requests:
+                host = urlsplit(url).hostname
+                assert url.startswith(("data:", "blob:")) or host == "127.0.0.1", url
+
+
+@pytest.fixture(autouse=True)
+def chromium() -> Path:
+    """Check for Chromium before anything else starts (autouse fixtures come first)."""
+    return chromium_or_skip()
+
+
+@pytest.fixture
+async def browsers(chromium: Path, live: LiveApp) -> AsyncIterator[Browsers]:
+    """Chromium, headless, closed (with Playwright's driver) after the test."""
+    executable = chromium
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            opened = Browsers(browser, live)
+            yield opened
+            opened.check()
+        finally:
+            for tab in opened.tabs:
+                with contextlib.suppress(Exception):
+                    await tab.context.close()
+            await browser.close()
+
+
+async def screenshot(tab: Tab, name: str, *, full_page: bool = False) -> None:
+    """Save a screenshot for the docs (docs/screenshots/<name>.png)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await tab.page.screenshot(
+        path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page, animations="disabled"
+    )
+
+
+# -- tiny local HTTP servers for "Test connection" --------------------------------------------
+
+
+@dataclass
+class LocalServer:
+    """An HTTP server on 127.0.0.1 that answers (or never does), recording who called."""
+
+    server: asyncio.Server
+    port: int
+    agents: list[str]
+    writers: list[asyncio.StreamWriter]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    async def close(self) -> None:
+        self.server.close()
+        for writer in self.writers:
+            writer.close()
+        await self.server.wait_closed()
+
+
+async def start_local_server(*, answer: bool) -> LocalServer:
+    """Start a loopback server that answers 200, or reads the request and says nothing."""
+    agents: list[str] = []
+    writers: list[asyncio.StreamWriter] = []
+    silence = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+            writer.close()
+            return
+        for line in head.decode("latin-1").split("\r\n"):
+            if line.lower().startswith("user-agent:"):
+                agents.append(line.split(":", 1)[1].strip())
+        if not answer:
+            with contextlib.suppress(asyncio.CancelledError):
+                await silence.wait()
+            return
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
+            b"Connection: close\r\n\r\nok\n"
+        )
+        with contextlib.suppress(ConnectionError):
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = int(server.sockets[0].getsockname()[1])
+    return LocalServer(server, port, agents, writers)
+
+
+@pytest.fixture
+async def local_servers() -> AsyncIterator[Callable[..., Awaitable[LocalServer]]]:
+    """Start local servers on demand; all are closed after the test."""
+    started: list[LocalServer] = []
+
+    async def start(*, answer: bool) -> LocalServer:
+        found = await start_local_server(answer=answer)
+        started.append(found)
+        return found
+
+    yield start
+    for found in started:
+        await found.close()
+
+
+def png_base64(width: int, height: int, seed: int) -> str:
+    """A PNG of noise (so it does not compress away), base64-encoded."""
+    import io
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(seed)
+    data = bytes(rng.getrandbits(8) for _ in range(width * height * 3))
+    out = io.BytesIO()
+    Image.frombytes("RGB", (width, height), data).save(out, format="PNG", compress_level=1)
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def box_art_base64(title: str, index: int) -> str:
+    """A made-up game box (gradient, stripe and title), as a PNG in base64."""
+    import colorsys
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = 360, 450
+    hue = (index * 0.137) % 1.0
+    top = tuple(int(c * 255) for c in colorsys.hsv_to_rgb(hue, 0.65, 0.85))
+    bottom = tuple(int(c * 255) for c in colorsys.hsv_to_rgb(hue, 0.8, 0.35))
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(height):
+        mix = y / (height - 1)
+        draw.line(
+            [(0, y), (width, y)],
+            fill=tuple(int(a + (b - a) * mix) for a, b in zip(top, bottom, strict=True)),
+        )
+    draw.rectangle((0, 45, width, 120), fill=(250, 250, 250))
+    draw.text((20, 57), title.upper(), fill=(20, 20, 30), font=ImageFont.load_default(size=46))
+    draw.ellipse((105, 210, 255, 360), outline=(255, 255, 255), width=9)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return base64.b64encode(out.getvalue()).decode()
