@@ -562,3 +562,33 @@ async def test_concurrent_uploads_replaces_and_deletes_leave_no_stray_files(
     assert len(on_disk) == 2 * len(with_images)
     for item in with_images:  # every row's files are there and serve
         assert (await client.get(item["image"]["raw_url"], headers=headers)).status_code == 200
+
+
+async def test_a_client_hanging_up_mid_upload_leaves_a_consistent_state(
+    client: httpx.AsyncClient, live: LiveApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = await new_user(client)
+    storage = live.app.ctx.services.storage
+    original_save = storage.save
+    saving = asyncio.Event()
+
+    async def slow_save(key: str, data: bytes) -> None:
+        saving.set()
+        await asyncio.sleep(0.3)
+        await original_save(key, data)
+
+    monkeypatch.setattr(storage, "save", slow_save)
+    body = {"name": "impatient", "image": b64(make.plain_jpeg())}
+
+    upload = asyncio.create_task(client.post(ITEMS, json=body, headers=headers))
+    await saving.wait()
+    upload.cancel()  # the client gives up and closes its connection while files are written
+    with pytest.raises(asyncio.CancelledError):
+        await upload
+
+    for _ in range(50):  # the write finishes on its own: files and row, or neither
+        await asyncio.sleep(0.1)
+        if await item_count(live.settings) and len(files_on_disk(live.settings.image_dir)) == 2:
+            break
+    assert await item_count(live.settings) == 1
+    await assert_storage_matches_database(live.settings)
