@@ -6,12 +6,11 @@ from typing import Any
 
 from sanic import Sanic
 
-from gamecoll.web.auth import browser_home, prefers_html
 from gamecoll.web.blueprint import bp
 from gamecoll.web.errors import render_error
 from gamecoll.web.rendering import Renderer
 
-__all__ = ["browser_home", "prefers_html", "register_web"]
+__all__ = ["register_web"]
 
 
 def register_web(app: Sanic[Any, Any]) -> None:

@@ -1,4 +1,4 @@
-"""Login, registration, logout, and where `/` sends a browser."""
+"""Login, registration and logout."""
 
 from __future__ import annotations
 
@@ -154,32 +154,3 @@ async def logout(request: Request) -> HTTPResponse:
     request.ctx.new_tokens = None
     request.ctx.clear_auth_cookies = True
     return go(request, "/login?notice=logged_out")
-
-
-async def browser_home(request: Request) -> HTTPResponse:
-    """Where `/` sends a browser: the gallery when logged in, else the login page."""
-    found = await current_principal(request)
-    response = go(request, "/gallery" if found is not None else "/login")
-    response.headers["vary"] = "Accept, HX-Request"
-    return response
-
-
-def prefers_html(request: Request) -> bool:
-    """Tell whether the client's Accept header prefers HTML to JSON (a browser)."""
-    best_html = best_json = 0.0
-    for part in request.headers.get("accept", "").split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        media = media.lower()
-        if media in ("text/html", "application/xhtml+xml"):
-            best_html = max(best_html, quality)
-        elif media == "application/json" or media.endswith("+json"):
-            best_json = max(best_json, quality)
-    return best_html > 0 and best_html > best_json

@@ -223,10 +223,6 @@ async def test_root_keeps_json_for_api_clients(live: LiveApp) -> None:
     assert response.headers["content-type"].startswith("application/json")
 
 
-@pytest.mark.xfail(
-    reason="needs the status blueprint's welcome to call gamecoll.web.browser_home",
-    strict=False,
-)
 async def test_root_sends_browsers_to_the_gallery_or_the_login_page(
     guest: Visitor, member: Visitor
 ) -> None:

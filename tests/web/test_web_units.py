@@ -1,15 +1,12 @@
-"""Pure helpers of the pages: safe redirects, content negotiation, device names, assets."""
+"""Pure helpers of the pages: safe redirects, device names, assets, templates."""
 
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
-from gamecoll.web.auth import prefers_html
 from gamecoll.web.common import login_url, safe_next
 from gamecoll.web.rendering import HTMX_CONFIG, STATIC_DIR, Renderer, StaticFiles
 from gamecoll.web.settings import describe_agent
@@ -65,27 +62,6 @@ def test_login_url_encodes_the_way_back() -> None:
     assert login_url("/gallery?q=a+b&x=1") == "/login?next=/gallery%3Fq%3Da%2Bb%26x%3D1"
     assert login_url("/gallery?q=a b") == "/login"  # not a raw request path: refused
     assert login_url("/settings", notice="ended") == "/login?next=/settings&notice=ended"
-
-
-def _request(accept: str) -> Any:
-    return SimpleNamespace(headers={"accept": accept})
-
-
-@pytest.mark.parametrize(
-    ("accept", "html"),
-    [
-        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", True),
-        ("text/html", True),
-        ("*/*", False),
-        ("", False),
-        ("application/json", False),
-        ("application/json, text/html;q=0.5", False),
-        ("text/html;q=0.9, application/json;q=0.8", True),
-        ("text/html;q=0", False),
-    ],
-)
-def test_prefers_html(accept: str, html: bool) -> None:
-    assert prefers_html(_request(accept)) is html
 
 
 def test_describe_agent() -> None:
