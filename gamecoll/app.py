@@ -34,6 +34,11 @@ def _sanic_config(settings: Settings) -> dict[str, Any]:
         "GRACEFUL_SHUTDOWN_TIMEOUT": settings.graceful_shutdown_seconds,
         "ACCESS_LOG": False,
         "FALLBACK_ERROR_FORMAT": "json",
+        # sanic-ext adds HEAD and OPTIONS routes one by one at start-up, rebuilding the router
+        # each time (seconds per start). Nothing here needs HEAD; OPTIONS only answers CORS
+        # preflights, so it is added only when cross-origin callers are allowed.
+        "HTTP_AUTO_HEAD": False,
+        "HTTP_AUTO_OPTIONS": bool(settings.allowed_origins),
         "CORS": bool(settings.allowed_origins),
         "CORS_ORIGINS": ",".join(settings.allowed_origins),
         "CORS_SUPPORTS_CREDENTIALS": True,
@@ -98,10 +103,10 @@ def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
         # Readiness first: /readyz answers 503 and every answer now closes its connection.
         app.ctx.shutting_down = True
         await asyncio.sleep(0)  # accept the connections already queued
-        _stop_listening(app)
-        # Connections accepted just now get time to send their request; then Sanic closes the
-        # idle ones and waits up to GRACEFUL_SHUTDOWN_TIMEOUT for the requests in flight.
-        await asyncio.sleep(min(SHUTDOWN_SETTLE_SECONDS, settings.graceful_shutdown_seconds))
+        if _stop_listening(app):
+            # Connections accepted just now get time to send their request; then Sanic closes
+            # the idle ones and waits up to GRACEFUL_SHUTDOWN_TIMEOUT for requests in flight.
+            await asyncio.sleep(min(SHUTDOWN_SETTLE_SECONDS, settings.graceful_shutdown_seconds))
 
     @app.after_server_stop
     async def close_database(app: Sanic[Any, Any]) -> None:
@@ -109,7 +114,7 @@ def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
         app.ctx.services.hasher.close()
 
 
-def _stop_listening(app: Sanic[Any, Any]) -> None:
+def _stop_listening(app: Sanic[Any, Any]) -> bool:
     """Refuse new connections from now on, so that a proxy tries another instance.
 
     Sanic's main process keeps its own copy of the listening socket until the workers have
@@ -117,12 +122,16 @@ def _stop_listening(app: Sanic[Any, Any]) -> None:
     them, reset only when the main process exits, after a proxy has sent a POST on them (which
     it never resends). shutdown() acts on the socket itself, in every process. gamecoll never
     restarts a single worker, so a worker stopping means the whole instance is stopping.
+    Return whether there was a listening socket (there is none under `app.create_server`).
     """
+    stopped = False
     for info in app.state.server_info:
         sock = info.settings.get("sock")
         if isinstance(sock, socket.socket):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+                stopped = True
+    return stopped
 
 
 def _add_middleware(app: Sanic[Any, Any]) -> None:

@@ -67,6 +67,8 @@ def json_data(request: Request, *, allow_empty: bool = False) -> Any:
         raise UnsupportedMediaType(f"Send application/json, not {kind[:100]}.")
     try:
         return json.loads(body)
+    except RecursionError:
+        raise BadRequest("The JSON body is nested too deeply.") from None
     except UnicodeDecodeError:
         raise BadRequest("The body is not valid UTF-8.") from None
     except ValueError as exc:

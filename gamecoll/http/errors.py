@@ -10,7 +10,7 @@ from typing import Any
 
 import asyncpg
 from sanic import HTTPResponse, Request, json
-from sanic.exceptions import SanicException
+from sanic.exceptions import RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 from tortoise.exceptions import DBConnectionError
 
@@ -105,6 +105,10 @@ class GamecollErrorHandler(ErrorHandler):
 
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
         """Turn an exception into a response."""
+        if isinstance(exception, RequestCancelled):
+            # The client hung up: nobody will read an answer, and nothing went wrong here.
+            log.debug("client went away during %s %s", request.method, request.path)
+            return HTTPResponse(status=499)
         error = as_app_error(exception)
         if error is None:
             log.exception(

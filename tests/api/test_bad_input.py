@@ -22,6 +22,7 @@ from tests.helpers import PASSWORD, bearer, error_of, register, unique_email
         (b"email=a@b.co", "text/plain", 415),
         (b"", "application/json", 400),
         (b"null", "application/json", 422),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400),
     ],
 )
 async def test_malformed_bodies(
