@@ -78,4 +78,6 @@ async def readyz(request: Request) -> HTTPResponse:
             status=503,
             headers={"cache-control": "no-store"},
         )
+    if request.app.ctx.shutting_down:  # it may have started during the database check
+        return json({"status": "shutting_down"}, status=503, headers={"cache-control": "no-store"})
     return json({"status": "ok", "database": "ok"}, headers={"cache-control": "no-store"})
