@@ -9,12 +9,14 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gamecoll.models import Item
-from gamecoll.services.items import (
+from gamecoll.services.item_rules import (
     METADATA_MAX_BYTES,
     NAME_MAX,
     NOTES_MAX,
     PAGE_MAX,
     PLATFORM_MAX,
+)
+from gamecoll.services.items import (
     image_version,
 )
 

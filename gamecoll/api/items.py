@@ -39,14 +39,16 @@ from gamecoll.http.body import FORM_TYPES, form_data, json_data, media_type, val
 from gamecoll.http.guard import authenticate, authenticated, principal
 from gamecoll.http.responses import no_content, private_json
 from gamecoll.models import Item
-from gamecoll.services.items import (
+from gamecoll.services.item_rules import (
     PLATFORM_MAX,
     QUERY_MAX,
     ItemFields,
-    ItemService,
     clean_changes,
     clean_filter,
     clean_limit,
+)
+from gamecoll.services.items import (
+    ItemService,
     image_version,
     storage_error,
 )

@@ -17,20 +17,15 @@ a few at a time.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import json
 import logging
-import math
 import secrets
-import unicodedata
 import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final, TypeVar
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from gamecoll.errors import (
     Conflict,
@@ -38,217 +33,31 @@ from gamecoll.errors import (
     NotFound,
     ServerBusy,
     StorageUnavailableError,
-    ValidationFailed,
 )
 from gamecoll.models import Item, User
 from gamecoll.services.clock import utcnow
 from gamecoll.services.images import ProcessedImage, decode_base64_image, process_image
+from gamecoll.services.item_rules import (
+    PAGE_DEFAULT,
+    ItemFields,
+    decode_cursor,
+    encode_cursor,
+)
 from gamecoll.storage import Storage, StorageError, StorageFull, StorageNotFound, StoredFile
 
 log = logging.getLogger("gamecoll.items")
 
-NAME_MAX: Final = 200
-PLATFORM_MAX: Final = 100
-NOTES_MAX: Final = 5000
-METADATA_MAX_BYTES: Final = 16 * 1024
-METADATA_MAX_DEPTH: Final = 32
-QUERY_MAX: Final = 200
-PAGE_DEFAULT: Final = 50
-PAGE_MAX: Final = 100
-CURSOR_MAX: Final = 200
 THUMB_SIZE: Final = 400
 VERSION_LENGTH: Final = 16
 """Hex digits of the image's SHA-256 that make its version in URLs (`?v=`)."""
 THUMB_SUFFIX: Final = ".thumb.webp"
 _SWAP_ATTEMPTS: Final = 5
-_NOTES_CONTROLS_ALLOWED: Final = frozenset("\t\n\r")
 ITEM_NOT_FOUND: Final = "No such item in your collection."
 
 T = TypeVar("T")
 
 # Write sequences that outlived their request (the client hung up): kept until they finish.
 _DETACHED: set[asyncio.Task[Any]] = set()
-
-
-# -- field rules -------------------------------------------------------------------------------
-
-
-def _fail(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {message}", fields={field: message})
-
-
-def _check_text(value: str, field: str, *, allowed_controls: frozenset[str] = frozenset()) -> None:
-    """Refuse control characters (NUL included) and lone surrogates, which no database stores."""
-    for char in value:
-        if unicodedata.category(char) == "Cc" and char not in allowed_controls:
-            if char == "\x00":
-                raise _fail(field, "Must not contain NUL characters.")
-            raise _fail(field, "Must not contain control characters.")
-        if "\ud800" <= char <= "\udfff":
-            raise _fail(field, "Must be valid Unicode text.")
-
-
-def clean_name(value: object, field: str = "name") -> str:
-    """Return a trimmed name of 1 to 200 characters, or raise 422."""
-    if not isinstance(value, str):
-        raise _fail(field, "Must be a string.")
-    name = value.strip()
-    if not name:
-        raise _fail(field, "Enter a name.")
-    if len(name) > NAME_MAX:
-        raise _fail(field, f"Use at most {NAME_MAX} characters.")
-    _check_text(name, field)
-    return name
-
-
-def clean_platform(value: object, field: str = "platform") -> str:
-    """Return a trimmed platform of up to 100 characters (empty for none), or raise 422."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _fail(field, "Must be a string.")
-    platform = value.strip()
-    if len(platform) > PLATFORM_MAX:
-        raise _fail(field, f"Use at most {PLATFORM_MAX} characters.")
-    _check_text(platform, field)
-    return platform
-
-
-def clean_notes(value: object, field: str = "notes") -> str:
-    """Return trimmed notes of up to 5000 characters (tabs and line breaks allowed)."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _fail(field, "Must be a string.")
-    notes = value.strip()
-    if len(notes) > NOTES_MAX:
-        raise _fail(field, f"Use at most {NOTES_MAX} characters.")
-    _check_text(notes, field, allowed_controls=_NOTES_CONTROLS_ALLOWED)
-    return notes
-
-
-def clean_metadata(value: object, field: str = "metadata") -> dict[str, Any]:
-    """Return a JSON object of at most 16 KiB (compact UTF-8), or raise 422.
-
-    Refused, because no database stores them faithfully: NUL and lone surrogates in strings,
-    NaN and infinities, nesting deeper than 32 levels.
-    """
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise _fail(field, "Must be a JSON object.")
-    _check_json(value, field, 0)
-    size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
-    if size > METADATA_MAX_BYTES:
-        raise _fail(
-            field,
-            f"Is {size:,} bytes as compact JSON; the limit is {METADATA_MAX_BYTES:,} bytes.",
-        )
-    return value
-
-
-def _check_json(value: object, field: str, depth: int) -> None:
-    if isinstance(value, dict | list) and depth >= METADATA_MAX_DEPTH:
-        raise _fail(field, f"Must not be nested deeper than {METADATA_MAX_DEPTH} levels.")
-    if isinstance(value, str):
-        _check_text(value, field, allowed_controls=_NOTES_CONTROLS_ALLOWED)
-    elif isinstance(value, bool) or value is None or isinstance(value, int):
-        return
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise _fail(field, "Numbers must be finite (no NaN or Infinity).")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise _fail(field, "Keys must be strings.")
-            _check_text(key, field)
-            _check_json(item, field, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check_json(item, field, depth + 1)
-    else:
-        raise _fail(field, "Must contain only JSON values.")
-
-
-def clean_limit(value: str | None) -> int:
-    """Parse the page size (1 to 100; 50 when absent)."""
-    if value is None or value.strip() == "":
-        return PAGE_DEFAULT
-    text = value.strip()
-    if not text.isdigit() or not 1 <= int(text) <= PAGE_MAX:
-        raise _fail("limit", f"Must be a whole number from 1 to {PAGE_MAX}.")
-    return int(text)
-
-
-def clean_filter(value: str | None, field: str, maximum: int) -> str | None:
-    """Return a trimmed search or filter value (None when empty), or raise 422."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if len(text) > maximum:
-        raise _fail(field, f"Use at most {maximum} characters.")
-    _check_text(text, field)
-    return text
-
-
-@dataclass(frozen=True, slots=True)
-class ItemFields:
-    """The cleaned text fields of an item."""
-
-    name: str
-    platform: str
-    notes: str
-    metadata: dict[str, Any]
-
-    @classmethod
-    def clean(cls, data: Mapping[str, Any]) -> ItemFields:
-        """Clean the fields of a new item (only `name` is required)."""
-        return cls(
-            name=clean_name(data.get("name")),
-            platform=clean_platform(data.get("platform")),
-            notes=clean_notes(data.get("notes")),
-            metadata=clean_metadata(data.get("metadata")),
-        )
-
-
-_CLEANERS = {
-    "name": clean_name,
-    "platform": clean_platform,
-    "notes": clean_notes,
-    "metadata": clean_metadata,
-}
-
-
-def clean_changes(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Clean the fields a PATCH sends; null clears platform, notes and metadata."""
-    return {key: clean(data[key]) for key, clean in _CLEANERS.items() if key in data}
-
-
-# -- cursors -----------------------------------------------------------------------------------
-
-
-def encode_cursor(item: Item) -> str:
-    """Return an opaque cursor just after `item` in newest-first order."""
-    raw = json.dumps([item.created_at.isoformat(), str(item.id)], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    """Read a cursor made by `encode_cursor`; 422 for anything else."""
-    bad = _fail("cursor", "The cursor is not valid; start again from the first page.")
-    text = cursor.strip()
-    if not text or len(text) > CURSOR_MAX:
-        raise bad
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        created_text, id_text = json.loads(raw)
-        created = datetime.fromisoformat(created_text)
-        item_id = uuid.UUID(id_text)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise bad from None
-    if created.tzinfo is None:
-        raise bad
-    return created, item_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,6 +200,16 @@ class ItemService:
             raise NotFound(ITEM_NOT_FOUND)
         return item
 
+    @staticmethod
+    def _filtered(*, user_id: uuid.UUID, q: str | None, platform: str | None) -> QuerySet[Item]:
+        """The user's items matching the grid's search and platform filter."""
+        query = Item.filter(user_id=user_id)
+        if q:
+            query = query.filter(Q(name__icontains=q) | Q(platform__icontains=q))
+        if platform:
+            query = query.filter(platform__iexact=platform)
+        return query
+
     async def page(
         self,
         *,
@@ -401,11 +220,7 @@ class ItemService:
         platform: str | None = None,
     ) -> ItemPage:
         """Return a page of the user's items, newest first, in one query."""
-        query = Item.filter(user_id=user_id)
-        if q:
-            query = query.filter(Q(name__icontains=q) | Q(platform__icontains=q))
-        if platform:
-            query = query.filter(platform__iexact=platform)
+        query = self._filtered(user_id=user_id, q=q, platform=platform)
         if cursor:
             created, last_id = decode_cursor(cursor)
             query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
@@ -413,6 +228,24 @@ class ItemService:
         more = len(rows) > limit
         rows = rows[:limit]
         return ItemPage(items=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)
+
+    async def neighbours(
+        self, *, item: Item, q: str | None = None, platform: str | None = None
+    ) -> tuple[Item | None, Item | None]:
+        """Return the items just newer and just older than `item` in the list's order."""
+        matching = self._filtered(user_id=item.user_id, q=q, platform=platform)
+        at, key = item.created_at, item.id
+        newer = (
+            await matching.filter(Q(created_at__gt=at) | Q(created_at=at, id__gt=key))
+            .order_by("created_at", "id")
+            .first()
+        )
+        older = (
+            await matching.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=key))
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        return newer, older
 
     async def open_image(self, item: Item, *, thumbnail: bool = False) -> StoredFile:
         """Open the item's image (or thumbnail) for streaming; 404 when it has none."""

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 
 from sanic import HTTPResponse, Request
 from sanic.request import File
-from tortoise.expressions import Q
 
 from gamecoll.api.item_schemas import image_json
 from gamecoll.errors import AppError, ValidationFailed
@@ -17,17 +16,18 @@ from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.models import Item
 from gamecoll.services.images import ACCEPTED_CONTENT_TYPES
-from gamecoll.services.items import (
+from gamecoll.services.item_rules import (
     NAME_MAX,
     NOTES_MAX,
     PLATFORM_MAX,
     QUERY_MAX,
-    THUMB_SIZE,
     ItemFields,
-    ItemService,
     clean_changes,
     clean_filter,
-    encode_cursor,
+)
+from gamecoll.services.items import (
+    THUMB_SIZE,
+    ItemService,
 )
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, form_text, from_htmx, go, is_htmx, safe_next
@@ -92,27 +92,6 @@ def detail(item: Item) -> dict[str, Any]:
         "created_iso": item.created_at.isoformat(),
         "image": image,
     }
-
-
-async def _neighbours(
-    items: ItemService, item: Item, *, q: str | None, platform: str | None
-) -> tuple[Item | None, Item | None]:
-    """Return the items just before (newer) and after (older) `item` in the grid's order."""
-    older_page = await items.page(
-        user_id=item.user_id, limit=1, cursor=encode_cursor(item), q=q, platform=platform
-    )
-    older = older_page.items[0] if older_page.items else None
-    # TODO(items service): ItemService has no "newer than" query yet; this mirrors `page`
-    # in reverse and goes as soon as the service offers neighbours.
-    query = Item.filter(user_id=item.user_id).filter(
-        Q(created_at__gt=item.created_at) | Q(created_at=item.created_at, id__gt=item.id)
-    )
-    if q:
-        query = query.filter(Q(name__icontains=q) | Q(platform__icontains=q))
-    if platform:
-        query = query.filter(platform__iexact=platform)
-    newer = await query.order_by("created_at", "id").first()
-    return newer, older
 
 
 def _upload_state(
@@ -266,7 +245,7 @@ async def _detail_context(request: Request, item_id: uuid.UUID, **values: Any) -
     items = _items(request)
     item = await items.get(user_id=who.user.id, item_id=item_id)
     q, platform = _filters(request)
-    newer, older = await _neighbours(items, item, q=q, platform=platform)
+    newer, older = await items.neighbours(item=item, q=q, platform=platform)
     filters = _query(q=q, platform=platform)
     state: dict[str, Any] = {"form": {}, "errors": {}, "message": ""}
     state.update(values.pop("edit", {}))

@@ -13,7 +13,9 @@ import pytest
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 from tortoise.backends.sqlite.client import SqliteClient
 
-from gamecoll.services.items import METADATA_MAX_BYTES
+from gamecoll.services.item_rules import (
+    METADATA_MAX_BYTES,
+)
 from tests import images as make
 from tests.api.test_items_support import (
     ITEMS,

@@ -15,7 +15,7 @@ from gamecoll.api.items import UPLOAD_OVERHEAD, body_limit, etag_matches
 from gamecoll.config import load_settings
 from gamecoll.errors import ValidationFailed
 from gamecoll.models import Item
-from gamecoll.services.items import (
+from gamecoll.services.item_rules import (
     METADATA_MAX_BYTES,
     ItemFields,
     clean_changes,
