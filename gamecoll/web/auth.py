@@ -7,6 +7,7 @@ from typing import Any
 from sanic import HTTPResponse, Request
 
 from gamecoll.errors import (
+    AppError,
     Conflict,
     InvalidCredentials,
     InvalidToken,
@@ -60,6 +61,21 @@ async def login_page(request: Request) -> HTTPResponse:
     return _auth_page(request, page="login", values={"next": safe_next(next_path)})
 
 
+def _form_error(
+    request: Request, *, page: str, values: dict[str, str], error: AppError
+) -> HTTPResponse:
+    """Show the form again with the error: next to its fields, or as one message."""
+    return _auth_page(
+        request,
+        page=page,
+        values=values,
+        errors=error.fields,
+        message="" if error.fields else error.detail,
+        status=error.status,
+        headers=error.headers,
+    )
+
+
 @bp.post("/login")
 async def login_submit(request: Request) -> HTTPResponse:
     """Log in from the form; errors come back inline, success goes on to `next`."""
@@ -73,19 +89,8 @@ async def login_submit(request: Request) -> HTTPResponse:
             ip=client_ip(request),
             user_agent=user_agent(request),
         )
-    except ValidationFailed as exc:
-        return _auth_page(request, page="login", values=values, errors=exc.fields, status=422)
-    except InvalidCredentials as exc:
-        return _auth_page(request, page="login", values=values, message=exc.detail, status=401)
-    except RateLimited as exc:
-        return _auth_page(
-            request,
-            page="login",
-            values=values,
-            message=exc.detail,
-            status=429,
-            headers=exc.headers,
-        )
+    except (ValidationFailed, InvalidCredentials, RateLimited) as exc:
+        return _form_error(request, page="login", values=values, error=exc)
     request.ctx.new_tokens = tokens
     return go(request, safe_next(values["next"]))
 
@@ -118,25 +123,8 @@ async def register_submit(request: Request) -> HTTPResponse:
             ip=client_ip(request),
             user_agent=user_agent(request),
         )
-    except (ValidationFailed, Conflict) as exc:
-        message = "" if exc.fields else exc.detail
-        return _auth_page(
-            request,
-            page="register",
-            values=values,
-            errors=exc.fields,
-            message=message,
-            status=exc.status,
-        )
-    except RateLimited as exc:
-        return _auth_page(
-            request,
-            page="register",
-            values=values,
-            message=exc.detail,
-            status=429,
-            headers=exc.headers,
-        )
+    except (ValidationFailed, Conflict, RateLimited) as exc:
+        return _form_error(request, page="register", values=values, error=exc)
     request.ctx.new_tokens = tokens
     return go(request, safe_next(values["next"]))
 
