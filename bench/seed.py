@@ -71,7 +71,10 @@ class Api:
     """A small client of gamecoll's API at 127.0.0.1."""
 
     def __init__(self, port: int) -> None:
-        self.client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120.0)
+        # trust_env=False: never through a proxy from the environment, 127.0.0.1 only.
+        self.client = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", timeout=120.0, trust_env=False
+        )
 
     async def __aenter__(self) -> Api:
         return self
