@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import statistics
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from pathlib import Path
 from bench import seed
 from bench.harness import FULL, PROJECT_ROOT, Bench, Scenario, log, with_overrides
 from bench.loadgen import Req, ensure_wrk
+from bench.procs import interrupt_on_sigterm
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
             )
     finally:
         bench.cleanup()
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with interrupt_on_sigterm():  # SIGTERM stops everything started, like Ctrl-C
+        sys.exit(main())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import shutil
 import sys
 import tempfile
 from collections import Counter
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from bench.harness import FULL, Bench, log, with_overrides
 from bench.loadgen import ensure_wrk
-from bench.procs import run_bounded, sanic_workers
+from bench.procs import interrupt_on_sigterm, run_bounded, sanic_workers
 
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
@@ -128,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             print(summary, flush=True)
     finally:
         bench.cleanup()
+        shutil.rmtree(workdir, ignore_errors=True)
     log(f"collapsed stacks and summaries in {args.out}")
     return 0
 
@@ -143,4 +145,5 @@ async def bench_setup(bench: Bench) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with interrupt_on_sigterm():  # SIGTERM stops everything started, like Ctrl-C
+        sys.exit(main())
