@@ -22,6 +22,7 @@ import secrets
 import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final, TypeVar
 
 from tortoise.expressions import Q
@@ -35,6 +36,7 @@ from gamecoll.errors import (
     StorageUnavailableError,
 )
 from gamecoll.models import Item, User
+from gamecoll.models.fixed_sql import FixedSelect, db_value
 from gamecoll.services.clock import utcnow
 from gamecoll.services.images import ProcessedImage, decode_base64_image, process_image
 from gamecoll.services.item_rules import (
@@ -55,6 +57,21 @@ _SWAP_ATTEMPTS: Final = 5
 ITEM_NOT_FOUND: Final = "No such item in your collection."
 
 T = TypeVar("T")
+
+# The gallery's and the image routes' reads, written once (see gamecoll/models/fixed_sql.py);
+# searches and platform filters go through the query builder.
+_ONE_ITEM = FixedSelect('SELECT {i} FROM "items" i WHERE i."id" = $1 AND i."user_id" = $2', i=Item)
+_FIRST_PAGE = FixedSelect(
+    'SELECT {i} FROM "items" i WHERE i."user_id" = $1 '
+    'ORDER BY i."created_at" DESC, i."id" DESC LIMIT $2',
+    i=Item,
+)
+_NEXT_PAGE = FixedSelect(
+    'SELECT {i} FROM "items" i WHERE i."user_id" = $1 '
+    'AND (i."created_at" < $2 OR (i."created_at" = $2 AND i."id" < $3)) '
+    'ORDER BY i."created_at" DESC, i."id" DESC LIMIT $4',
+    i=Item,
+)
 
 # Write sequences that outlived their request (the client hung up): kept until they finish.
 _DETACHED: set[asyncio.Task[Any]] = set()
@@ -195,10 +212,12 @@ class ItemService:
 
     async def get(self, *, user_id: uuid.UUID, item_id: uuid.UUID) -> Item:
         """Return one of the user's items; 404 for anyone else's."""
-        item = await Item.get_or_none(id=item_id, user_id=user_id)
-        if item is None:
+        rows = await _ONE_ITEM.rows(
+            db_value(Item, "id", item_id), db_value(Item, "user_id", user_id)
+        )
+        if not rows:
             raise NotFound(ITEM_NOT_FOUND)
-        return item
+        return _ONE_ITEM.build(Item, "i", rows[0])
 
     @staticmethod
     def _filtered(*, user_id: uuid.UUID, q: str | None, platform: str | None) -> QuerySet[Item]:
@@ -220,14 +239,35 @@ class ItemService:
         platform: str | None = None,
     ) -> ItemPage:
         """Return a page of the user's items, newest first, in one query."""
-        query = self._filtered(user_id=user_id, q=q, platform=platform)
-        if cursor:
-            created, last_id = decode_cursor(cursor)
-            query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
-        rows = list(await query.order_by("-created_at", "-id").limit(limit + 1))
+        after = decode_cursor(cursor) if cursor else None
+        if q or platform:
+            query = self._filtered(user_id=user_id, q=q, platform=platform)
+            if after is not None:
+                created, last_id = after
+                query = query.filter(
+                    Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id)
+                )
+            rows = list(await query.order_by("-created_at", "-id").limit(limit + 1))
+        else:
+            rows = await self._unfiltered_page(user_id=user_id, after=after, limit=limit + 1)
         more = len(rows) > limit
         rows = rows[:limit]
         return ItemPage(items=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)
+
+    @staticmethod
+    async def _unfiltered_page(
+        *, user_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None, limit: int
+    ) -> list[Item]:
+        owner = db_value(Item, "user_id", user_id)
+        if after is None:
+            return [
+                _FIRST_PAGE.build(Item, "i", row) for row in await _FIRST_PAGE.rows(owner, limit)
+            ]
+        created, last_id = after
+        found = await _NEXT_PAGE.rows(
+            owner, db_value(Item, "created_at", created), db_value(Item, "id", last_id), limit
+        )
+        return [_NEXT_PAGE.build(Item, "i", row) for row in found]
 
     async def neighbours(
         self, *, item: Item, q: str | None = None, platform: str | None = None

@@ -10,12 +10,23 @@ from tortoise.transactions import in_transaction
 
 from gamecoll.errors import InvalidToken, NotFound
 from gamecoll.models import RefreshToken, Session, User
+from gamecoll.models.fixed_sql import FixedSelect, db_value
 from gamecoll.security.csrf import new_csrf_token
 from gamecoll.security.tokens import TokenCodec, TokenError, token_hash
 from gamecoll.services.clock import utcnow
 
 # last_used_at is written at most this often per session on ordinary requests.
 TOUCH_INTERVAL = timedelta(minutes=1)
+
+# Every authenticated request runs this: a live session and its user, read in one statement
+# whose SQL is written once (see gamecoll/models/fixed_sql.py). Nothing is cached, so a session
+# ended anywhere fails its next request.
+_LIVE_SESSION = FixedSelect(
+    'SELECT {s}, {u} FROM "sessions" s JOIN "users" u ON u."id" = s."user_id" '
+    'WHERE s."id" = $1 AND s."revoked_at" IS NULL AND s."expires_at" > $2',
+    s=Session,
+    u=User,
+)
 
 
 @dataclass(frozen=True)
@@ -102,17 +113,18 @@ class SessionService:
         except TokenError:
             raise InvalidToken() from None
         now = utcnow()
-        session = (
-            await Session.filter(id=claims.session_id, revoked_at__isnull=True, expires_at__gt=now)
-            .select_related("user")
-            .first()
+        rows = await _LIVE_SESSION.rows(
+            db_value(Session, "id", claims.session_id), db_value(Session, "expires_at", now)
         )
+        session = _LIVE_SESSION.build(Session, "s", rows[0]) if rows else None
         if session is None or session.user_id != claims.user_id:
             raise InvalidToken("This session has ended; log in again.")
+        user = _LIVE_SESSION.build(User, "u", rows[0])
+        session.user = user
         if now - session.last_used_at > TOUCH_INTERVAL:
             await Session.filter(id=session.id).update(last_used_at=now)
             session.last_used_at = now
-        return Principal(user=session.user, session=session)
+        return Principal(user=user, session=session)
 
     async def rotate(self, *, refresh_token: str, ip: str, user_agent: str) -> IssuedTokens:
         """Spend a refresh token and issue a new pair; a replayed token ends the session."""
