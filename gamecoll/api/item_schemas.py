@@ -16,11 +16,6 @@ from gamecoll.services.item_rules import (
     PAGE_MAX,
     PLATFORM_MAX,
 )
-from gamecoll.services.items import (
-    image_version,
-)
-
-ITEMS_PATH: Final = "/collection/items"
 
 _IMAGE_TEXT = (
     "The image, base64-encoded (standard or URL-safe alphabet, padding optional) or as a "
@@ -179,43 +174,6 @@ IMAGE_BYTES: Final = {
 }
 WEBP_BYTES: Final = {"image/webp": BINARY}
 LIMIT_TEXT: Final = f"Items per page, 1 to {PAGE_MAX} (default 50)."
-
-
-def item_url(item: Item, suffix: str = "") -> str:
-    """Return the path of an item, or of one of its sub-resources."""
-    return f"{ITEMS_PATH}/{item.id}{suffix}"
-
-
-def image_json(item: Item) -> dict[str, Any] | None:
-    """Shape an item's image (None without one), with URLs that carry its version."""
-    version = image_version(item)
-    if version is None or item.image_content_type is None:
-        return None
-    query = f"?v={version}"
-    return {
-        "content_type": item.image_content_type,
-        "width": item.image_width,
-        "height": item.image_height,
-        "size": item.image_size,
-        "sha256": item.image_sha256,
-        "url": item_url(item, "/image") + query,
-        "raw_url": item_url(item, "/image/raw") + query,
-        "thumbnail_url": item_url(item, "/thumbnail") + query,
-    }
-
-
-def item_json(item: Item) -> dict[str, Any]:
-    """Shape an item for the API."""
-    return {
-        "id": str(item.id),
-        "name": item.name,
-        "platform": item.platform,
-        "notes": item.notes,
-        "metadata": item.metadata,
-        "created_at": item.created_at.isoformat(),
-        "updated_at": item.updated_at.isoformat(),
-        "image": image_json(item),
-    }
 
 
 def image_data_json(item: Item, encoded: str) -> dict[str, Any]:

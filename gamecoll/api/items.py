@@ -28,8 +28,6 @@ from gamecoll.api.item_schemas import (
     ItemPageOut,
     ItemPatchIn,
     image_data_json,
-    item_json,
-    item_url,
     json_content,
 )
 from gamecoll.api.schemas import ErrorOut
@@ -37,8 +35,9 @@ from gamecoll.config import Settings
 from gamecoll.errors import NotFound, PayloadTooLarge, ValidationFailed
 from gamecoll.http.body import FORM_TYPES, form_data, json_data, media_type, validate
 from gamecoll.http.guard import authenticate, authenticated, principal
-from gamecoll.http.responses import no_content, private_json
+from gamecoll.http.responses import no_content, private_json, private_json_text
 from gamecoll.models import Item
+from gamecoll.services.item_json import image_version, item_json, item_url
 from gamecoll.services.item_rules import (
     PLATFORM_MAX,
     QUERY_MAX,
@@ -47,11 +46,7 @@ from gamecoll.services.item_rules import (
     clean_filter,
     clean_limit,
 )
-from gamecoll.services.items import (
-    ItemService,
-    image_version,
-    storage_error,
-)
+from gamecoll.services.items import ItemService, storage_error
 from gamecoll.storage import StorageError, StorageNotFound, StoredFile
 
 bp = Blueprint("items", url_prefix="/collection/items")
@@ -244,13 +239,20 @@ async def send_image(
 async def list_items(request: Request, items: ItemService) -> HTTPResponse:
     """List the user's items, newest first, a page at a time."""
     args = request.args
-    page = await items.page(
-        user_id=principal(request).user.id,
-        limit=clean_limit(args.get("limit")),
-        cursor=args.get("cursor"),
-        q=clean_filter(args.get("q"), "q", QUERY_MAX),
-        platform=clean_filter(args.get("platform"), "platform", PLATFORM_MAX),
+    user_id, limit, cursor = (
+        principal(request).user.id,
+        clean_limit(args.get("limit")),
+        args.get("cursor"),
     )
+    q = clean_filter(args.get("q"), "q", QUERY_MAX)
+    platform = clean_filter(args.get("platform"), "platform", PLATFORM_MAX)
+    if not q and not platform:
+        made = await items.page_json(user_id=user_id, limit=limit, cursor=cursor)
+        if made is not None:
+            return private_json_text(
+                f'{{"items":[{",".join(made.items)}],"next_cursor":{json.dumps(made.next_cursor)}}}'
+            )
+    page = await items.page(user_id=user_id, limit=limit, cursor=cursor, q=q, platform=platform)
     return private_json(
         {"items": [item_json(item) for item in page.items], "next_cursor": page.next_cursor}
     )

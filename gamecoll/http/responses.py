@@ -18,6 +18,11 @@ def private_json(body: Any, status: int = 200) -> HTTPResponse:
     return json(body, status=status, headers=NO_STORE)
 
 
+def private_json_text(text: str, status: int = 200) -> HTTPResponse:
+    """Answer with JSON that is already text (made by the database): never stored by caches."""
+    return HTTPResponse(text, status=status, headers=NO_STORE, content_type="application/json")
+
+
 def no_content() -> HTTPResponse:
     """Answer 204 with no body."""
     return HTTPResponse(status=204, headers=NO_STORE)

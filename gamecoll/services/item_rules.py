@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any, Final
 
 from gamecoll.errors import ValidationFailed
-from gamecoll.models import Item
 
 NAME_MAX: Final = 200
 PLATFORM_MAX: Final = 100
@@ -185,9 +184,9 @@ def clean_changes(data: Mapping[str, Any]) -> dict[str, Any]:
 # -- cursors -----------------------------------------------------------------------------------
 
 
-def encode_cursor(item: Item) -> str:
-    """Return an opaque cursor just after `item` in newest-first order."""
-    raw = json.dumps([item.created_at.isoformat(), str(item.id)], separators=(",", ":"))
+def encode_cursor(created_at: datetime, item_id: uuid.UUID) -> str:
+    """Return an opaque cursor just after this item in newest-first order."""
+    raw = json.dumps([created_at.isoformat(), str(item_id)], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

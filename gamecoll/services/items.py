@@ -20,9 +20,8 @@ import asyncio
 import logging
 import secrets
 import uuid
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Final, TypeVar
 
 from tortoise.expressions import Q
@@ -39,6 +38,7 @@ from gamecoll.models import Item, User
 from gamecoll.models.fixed_sql import FixedSelect, db_value
 from gamecoll.services.clock import utcnow
 from gamecoll.services.images import ProcessedImage, decode_base64_image, process_image
+from gamecoll.services.item_json import ITEM_JSON_POSTGRES
 from gamecoll.services.item_rules import (
     PAGE_DEFAULT,
     ItemFields,
@@ -50,8 +50,6 @@ from gamecoll.storage import Storage, StorageError, StorageFull, StorageNotFound
 log = logging.getLogger("gamecoll.items")
 
 THUMB_SIZE: Final = 400
-VERSION_LENGTH: Final = 16
-"""Hex digits of the image's SHA-256 that make its version in URLs (`?v=`)."""
 THUMB_SUFFIX: Final = ".thumb.webp"
 _SWAP_ATTEMPTS: Final = 5
 ITEM_NOT_FOUND: Final = "No such item in your collection."
@@ -61,20 +59,60 @@ T = TypeVar("T")
 # The gallery's and the image routes' reads, written once (see gamecoll/models/fixed_sql.py);
 # searches and platform filters go through the query builder.
 _ONE_ITEM = FixedSelect('SELECT {i} FROM "items" i WHERE i."id" = $1 AND i."user_id" = $2', i=Item)
-_FIRST_PAGE = FixedSelect(
-    'SELECT {i} FROM "items" i WHERE i."user_id" = $1 '
-    'ORDER BY i."created_at" DESC, i."id" DESC LIMIT $2',
-    i=Item,
-)
-_NEXT_PAGE = FixedSelect(
-    'SELECT {i} FROM "items" i WHERE i."user_id" = $1 '
-    'AND (i."created_at" < $2 OR (i."created_at" = $2 AND i."id" < $3)) '
-    'ORDER BY i."created_at" DESC, i."id" DESC LIMIT $4',
-    i=Item,
+
+
+@dataclass(frozen=True, slots=True)
+class _PageReads:
+    """The first and the following pages of a user's items, newest first."""
+
+    first: FixedSelect
+    after: FixedSelect
+
+    @classmethod
+    def selecting(cls, select_list: str) -> _PageReads:
+        """Write both statements around a SELECT list over the `items` row aliased `i`."""
+        where = ' FROM "items" i WHERE i."user_id" = $1 '
+        cursor = 'AND (i."created_at" < $2 OR (i."created_at" = $2 AND i."id" < $3)) '
+        order = 'ORDER BY i."created_at" DESC, i."id" DESC LIMIT '
+        head = "SELECT " + select_list + where
+        return cls(
+            first=FixedSelect(head + order + "$2", i=Item),
+            after=FixedSelect(head + cursor + order + "$4", i=Item),
+        )
+
+    async def rows(
+        self, *, user_id: uuid.UUID, cursor: str | None, limit: int
+    ) -> tuple[Sequence[Mapping[str, Any]], bool]:
+        """Return up to `limit` rows after the cursor, and whether more follow."""
+        owner = db_value(Item, "user_id", user_id)
+        if cursor:
+            created, last_id = decode_cursor(cursor)
+            rows = await self.after.rows(
+                owner,
+                db_value(Item, "created_at", created),
+                db_value(Item, "id", last_id),
+                limit + 1,
+            )
+        else:
+            rows = await self.first.rows(owner, limit + 1)
+        return rows[:limit], len(rows) > limit
+
+
+_PAGE = _PageReads.selecting("{i}")
+_PAGE_JSON = _PageReads.selecting(
+    ITEM_JSON_POSTGRES + ' AS item_json, i."created_at" AS created_at, i."id" AS id'
 )
 
 # Write sequences that outlived their request (the client hung up): kept until they finish.
 _DETACHED: set[asyncio.Task[Any]] = set()
+
+
+@dataclass(frozen=True, slots=True)
+class JsonPage:
+    """One page of items as their API JSON text, and the cursor of the next page."""
+
+    items: list[str]
+    next_cursor: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +121,6 @@ class ItemPage:
 
     items: list[Item]
     next_cursor: str | None
-
-
-def image_version(item: Item) -> str | None:
-    """Return the image's version for URLs (a SHA-256 prefix), None without an image."""
-    return item.image_sha256[:VERSION_LENGTH] if item.image_sha256 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,35 +272,36 @@ class ItemService:
         platform: str | None = None,
     ) -> ItemPage:
         """Return a page of the user's items, newest first, in one query."""
-        after = decode_cursor(cursor) if cursor else None
-        if q or platform:
+        if not q and not platform:
+            rows, more = await _PAGE.rows(user_id=user_id, cursor=cursor, limit=limit)
+            items = [_PAGE.first.build(Item, "i", row) for row in rows]
+        else:
             query = self._filtered(user_id=user_id, q=q, platform=platform)
-            if after is not None:
-                created, last_id = after
+            if cursor:
+                created, last_id = decode_cursor(cursor)
                 query = query.filter(
                     Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id)
                 )
-            rows = list(await query.order_by("-created_at", "-id").limit(limit + 1))
-        else:
-            rows = await self._unfiltered_page(user_id=user_id, after=after, limit=limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return ItemPage(items=rows, next_cursor=encode_cursor(rows[-1]) if more and rows else None)
-
-    @staticmethod
-    async def _unfiltered_page(
-        *, user_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None, limit: int
-    ) -> list[Item]:
-        owner = db_value(Item, "user_id", user_id)
-        if after is None:
-            return [
-                _FIRST_PAGE.build(Item, "i", row) for row in await _FIRST_PAGE.rows(owner, limit)
-            ]
-        created, last_id = after
-        found = await _NEXT_PAGE.rows(
-            owner, db_value(Item, "created_at", created), db_value(Item, "id", last_id), limit
+            items = list(await query.order_by("-created_at", "-id").limit(limit + 1))
+            more = len(items) > limit
+            items = items[:limit]
+        last = items[-1] if more and items else None
+        return ItemPage(
+            items=items, next_cursor=encode_cursor(last.created_at, last.id) if last else None
         )
-        return [_NEXT_PAGE.build(Item, "i", row) for row in found]
+
+    async def page_json(
+        self, *, user_id: uuid.UUID, limit: int = PAGE_DEFAULT, cursor: str | None = None
+    ) -> JsonPage | None:
+        """Return an unfiltered page as the items' API JSON made by PostgreSQL (None: SQLite)."""
+        if Item._meta.db.capabilities.dialect != "postgres":
+            return None
+        rows, more = await _PAGE_JSON.rows(user_id=user_id, cursor=cursor, limit=limit)
+        last = rows[-1] if more and rows else None
+        return JsonPage(
+            items=[row["item_json"] for row in rows],
+            next_cursor=encode_cursor(last["created_at"], last["id"]) if last else None,
+        )
 
     async def neighbours(
         self, *, item: Item, q: str | None = None, platform: str | None = None

@@ -10,12 +10,12 @@ from urllib.parse import urlencode
 from sanic import HTTPResponse, Request
 from sanic.request import File
 
-from gamecoll.api.item_schemas import image_json
 from gamecoll.errors import AppError, ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.models import Item
 from gamecoll.services.images import ACCEPTED_CONTENT_TYPES
+from gamecoll.services.item_json import image_json
 from gamecoll.services.item_rules import (
     NAME_MAX,
     NOTES_MAX,

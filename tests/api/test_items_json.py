@@ -1,0 +1,92 @@
+"""The list and the item's own answer describe an item the same way, on both databases.
+
+On PostgreSQL the list's JSON is made by the database (gamecoll/services/item_json.py) and
+the single item's by Python; these tests hold the two to the same output.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+
+from gamecoll.models import Item
+from tests import images as make
+from tests.api.test_items_support import ITEMS, create, create_with_image, new_user
+
+AWKWARD_NAME = 'Quotes " and \\ backslash, ünïcödé, emoji 🎮, </script>'
+AWKWARD_TEXT = AWKWARD_NAME + ", tab\t, newline\n"
+
+
+async def _listed(client: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, object]]:
+    response = await client.get(ITEMS, params={"limit": "100"}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["cache-control"] == "no-store"
+    items: list[dict[str, object]] = response.json()["items"]
+    return items
+
+
+async def test_every_listed_item_equals_its_own_answer(client: httpx.AsyncClient) -> None:
+    headers = await new_user(client)
+    await create(client, headers, name="Bare")
+    await create(
+        client,
+        headers,
+        name=AWKWARD_NAME,
+        platform="Game Boy «Color»",
+        notes=AWKWARD_TEXT,
+        metadata={
+            "nested": {"list": [1, 2.5, -3e-7, True, None, "x"]},
+            "zähler": 10**15,
+            "empty": {},
+            "text": AWKWARD_TEXT,
+        },
+    )
+    await create_with_image(client, headers, make.plain_jpeg(), name="With a photo")
+    await create_with_image(client, headers, make.png_with_alpha(), name="PNG", notes="")
+
+    listed = await _listed(client, headers)
+    assert len(listed) == 4
+    for entry in listed:
+        own = await client.get(f"{ITEMS}/{entry['id']}", headers=headers)
+        assert own.status_code == 200
+        assert entry == own.json()
+    assert [entry["name"] for entry in listed] == [
+        "PNG",
+        "With a photo",
+        AWKWARD_NAME,
+        "Bare",
+    ]
+    with_photo = next(entry for entry in listed if entry["name"] == "With a photo")
+    image = with_photo["image"]
+    assert isinstance(image, dict)
+    version = str(image["sha256"])[:16]
+    assert image["thumbnail_url"] == f"{ITEMS}/{with_photo['id']}/thumbnail?v={version}"
+
+
+async def test_timestamps_read_alike_with_and_without_microseconds(
+    client: httpx.AsyncClient,
+) -> None:
+    headers = await new_user(client)
+    whole = await create(client, headers, name="Whole second")
+    fraction = await create(client, headers, name="Fraction")
+    # Stored times are the server's clock; these two make both forms of isoformat() appear.
+    await Item.filter(id=uuid.UUID(str(whole["id"]))).update(
+        created_at=datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC),
+        updated_at=datetime(2025, 1, 1, 0, 0, 0, tzinfo=UTC),
+    )
+    await Item.filter(id=uuid.UUID(str(fraction["id"]))).update(
+        created_at=datetime(2024, 3, 1, 0, 0, 0, 5, tzinfo=UTC),
+        updated_at=datetime(2025, 1, 1, 0, 0, 0, 120000, tzinfo=UTC),
+    )
+
+    listed = {entry["name"]: entry for entry in await _listed(client, headers)}
+    assert listed["Whole second"]["created_at"] == "2024-02-29T23:59:59+00:00"
+    assert listed["Whole second"]["updated_at"] == "2025-01-01T00:00:00+00:00"
+    assert listed["Fraction"]["created_at"] == "2024-03-01T00:00:00.000005+00:00"
+    assert listed["Fraction"]["updated_at"] == "2025-01-01T00:00:00.120000+00:00"
+    for entry in listed.values():
+        own = await client.get(f"{ITEMS}/{entry['id']}", headers=headers)
+        assert entry == own.json()
