@@ -34,7 +34,7 @@ from gamecoll.api.schemas import ErrorOut
 from gamecoll.config import Settings
 from gamecoll.errors import NotFound, PayloadTooLarge, ValidationFailed
 from gamecoll.http.body import FORM_TYPES, form_data, json_data, media_type, validate
-from gamecoll.http.guard import authenticate, authenticated, principal
+from gamecoll.http.guard import authenticate_with_item, authenticated, principal
 from gamecoll.http.responses import no_content, private_json, private_json_text
 from gamecoll.models import Item
 from gamecoll.services.item_json import image_version, item_json, item_url
@@ -207,9 +207,10 @@ async def send_image(
     request: Request, items: ItemService, item_id: uuid.UUID, *, thumbnail: bool
 ) -> HTTPResponse | None:
     """Answer 304 from the database alone, or stream the image or its thumbnail."""
-    who = await authenticate(request)
+    who, item = await authenticate_with_item(request, item_id)
     request.ctx.principal = who
-    item = await items.get(user_id=who.user.id, item_id=item_id)
+    if item is None:
+        item = await items.get(user_id=who.user.id, item_id=item_id)
     etag = _etag(item, "-thumb" if thumbnail else "")
     headers = image_headers(request, item, etag)
     if etag_matches(request.headers.get("if-none-match"), etag):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -10,6 +11,7 @@ from sanic import HTTPResponse, Request
 
 from gamecoll.errors import CsrfFailed, InvalidToken, NotAuthenticated
 from gamecoll.http.cookies import read_cookie
+from gamecoll.models import Item
 from gamecoll.security.csrf import csrf_token_matches, origin_allowed
 from gamecoll.services.sessions import Principal
 
@@ -67,15 +69,41 @@ def check_csrf(request: Request, expected: str) -> None:
         raise CsrfFailed()
 
 
+def bearer_token(request: Request) -> str | None:
+    """Return the request's bearer token (None without an Authorization header)."""
+    header: str | None = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("Send the access token as `Authorization: Bearer <token>`.")
+    return token.strip()
+
+
+async def authenticate_with_item(
+    request: Request, item_id: uuid.UUID
+) -> tuple[Principal, Item | None]:
+    """Authenticate, and with a bearer token read the user's item in the same query.
+
+    Cookie requests (which may need a refresh) authenticate as usual and get None: the
+    caller reads the item itself.
+    """
+    token = bearer_token(request)
+    if token is None:
+        return await authenticate(request), None
+    found = await request.app.ctx.services.sessions.authenticate_with_item(
+        access_token=token, item_id=item_id
+    )
+    request.ctx.auth_via = "bearer"
+    return cast(tuple[Principal, Item | None], found)
+
+
 async def authenticate(request: Request) -> Principal:
     """Authenticate by Bearer token or by cookie (refreshing an expired access cookie)."""
     services = request.app.ctx.services
-    header = request.headers.get("authorization")
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthenticated("Send the access token as `Authorization: Bearer <token>`.")
-        principal: Principal = await services.sessions.authenticate(access_token=token.strip())
+    token = bearer_token(request)
+    if token is not None:
+        principal: Principal = await services.sessions.authenticate(access_token=token)
         request.ctx.auth_via = "bearer"
         return principal
     names = request.app.ctx.cookie_names

@@ -353,6 +353,22 @@ async def test_a_304_never_opens_the_file(client: httpx.AsyncClient, live: LiveA
         assert "missing" in error_of(gone)["message"]
 
 
+async def test_a_304_needs_a_live_session_and_the_owners_token(client: httpx.AsyncClient) -> None:
+    headers = await new_user(client)
+    other = await new_user(client)
+    item = await create_with_image(client, headers, make.plain_jpeg())
+    url = item["image"]["thumbnail_url"]
+    etag = (await client.get(url, headers=headers)).headers["etag"]
+
+    assert (await client.get(url, headers={**headers, "If-None-Match": etag})).status_code == 304
+    stranger = await client.get(url, headers={**other, "If-None-Match": etag})
+    assert stranger.status_code == 404
+    assert (await client.post("/auth/logout", headers=headers)).status_code == 204
+    ended = await client.get(url, headers={**headers, "If-None-Match": etag})
+    assert ended.status_code == 401
+    assert "session has ended" in error_of(ended)["message"]
+
+
 async def test_large_images_are_streamed_in_chunks(
     client: httpx.AsyncClient, live: LiveApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
