@@ -20,6 +20,13 @@ ALLOWED_ALGORITHMS = ("HS256", "HS384", "HS512")
 MIN_SECRET_BYTES = 32
 
 
+def usable_cpus() -> int:
+    """Count the CPUs this process may run on (taskset and cpusets included)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
 class ConfigError(Exception):
     """A setting has a bad value; the message is one line naming the variable."""
 
@@ -42,7 +49,8 @@ class Settings:
     image_dir: Path = VAR_DIR / "images"
     app_env: str = "development"
     bcrypt_rounds: int = 12
-    hash_workers: int = max(1, os.cpu_count() or 1)
+    hash_workers: int = field(default_factory=usable_cpus)
+    hash_niceness: int = 10
     hash_queue_limit: int = 64
     proxies_count: int = 0
     real_ip_header: str = ""
@@ -281,6 +289,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         app_env=app_env,
         bcrypt_rounds=r.get(("BCRYPT_ROUNDS",), _int(4, 16), d.bcrypt_rounds),
         hash_workers=r.get(("HASH_WORKERS",), _int(1, 64), d.hash_workers),
+        hash_niceness=r.get(("HASH_NICENESS",), _int(0, 19), d.hash_niceness),
         hash_queue_limit=r.get(("HASH_QUEUE_LIMIT",), _int(1, 10000), d.hash_queue_limit),
         proxies_count=r.get(("PROXIES_COUNT",), _int(0, 10), d.proxies_count),
         real_ip_header=r.get(("REAL_IP_HEADER",), _header, d.real_ip_header),

@@ -39,6 +39,7 @@ def build_services(settings: Settings) -> Services:
         rounds=settings.bcrypt_rounds,
         workers=settings.hash_workers,
         queue_limit=settings.hash_queue_limit,
+        niceness=settings.hash_niceness,
     )
     limiter = RateLimiter(
         login_per_minute=settings.rate_limit_login_per_minute,
