@@ -7,6 +7,7 @@ import uuid
 from sanic import Blueprint, HTTPResponse, Request
 from sanic_ext import openapi
 
+from gamecoll.api.docs import secured
 from gamecoll.api.schemas import (
     ErrorOut,
     GpuEndpointIn,
@@ -34,8 +35,7 @@ JSON_ERROR = {"application/json": ErrorOut}
 @openapi.tag("account")
 @openapi.response(200, JSON_USER, "The signed-in user")
 @openapi.response(401, JSON_ERROR, "Not logged in")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def me(request: Request) -> HTTPResponse:
     """Show the signed-in user."""
@@ -45,8 +45,7 @@ async def me(request: Request) -> HTTPResponse:
 @bp.get("/me")
 @openapi.tag("account")
 @openapi.response(200, JSON_USER, "The signed-in user")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def me_alias(request: Request) -> HTTPResponse:
     """Show the signed-in user (alias of /auth/user/me)."""
@@ -58,8 +57,7 @@ async def me_alias(request: Request) -> HTTPResponse:
 @openapi.body({"application/json": PasswordConfirmIn}, required=True)
 @openapi.response(204, None, "The account and everything it owned are gone")
 @openapi.response(422, JSON_ERROR, "The password is not right")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def delete_me(request: Request, users: UserService) -> HTTPResponse:
     """Delete the account, its sessions, items and images, after checking the password."""
@@ -76,8 +74,7 @@ async def delete_me(request: Request, users: UserService) -> HTTPResponse:
 @openapi.body({"application/json": GpuEndpointIn}, required=True)
 @openapi.response(200, JSON_USER, "The user with the new endpoint")
 @openapi.response(422, JSON_ERROR, "Not an http(s) URL with a host")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def set_gpu_endpoint(request: Request, users: UserService) -> HTTPResponse:
     """Set or clear the URL of the user's own GPU server (stored, never called)."""
@@ -93,8 +90,7 @@ async def set_gpu_endpoint(request: Request, users: UserService) -> HTTPResponse
 @openapi.body({"application/json": PasswordChangeIn}, required=True)
 @openapi.response(204, None, "Changed; every other session has ended")
 @openapi.response(422, JSON_ERROR, "Wrong current password or a weak new one")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def change_password(request: Request, users: UserService) -> HTTPResponse:
     """Change the password and end every other session."""
@@ -110,8 +106,7 @@ async def change_password(request: Request, users: UserService) -> HTTPResponse:
 @bp.get("/sessions")
 @openapi.tag("account")
 @openapi.response(200, {"application/json": SessionsOut}, "Live sessions, newest use first")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def list_sessions(request: Request, sessions: SessionService) -> HTTPResponse:
     """List the user's live sessions."""
@@ -124,8 +119,7 @@ async def list_sessions(request: Request, sessions: SessionService) -> HTTPRespo
 @openapi.tag("account")
 @openapi.response(204, None, "The session has ended")
 @openapi.response(404, JSON_ERROR, "No such live session of yours")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def end_session(
     request: Request, session_id: uuid.UUID, sessions: SessionService

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sanic import Blueprint, HTTPResponse, Request
 from sanic_ext import openapi
 
+from gamecoll.api.docs import secured
 from gamecoll.api.schemas import ErrorOut, LoginIn, LogoutIn, RefreshIn, RegisterIn, TokensOut
 from gamecoll.errors import InvalidToken, NotAuthenticated
 from gamecoll.http.body import parse_json, parse_json_or_form
@@ -92,8 +93,7 @@ async def refresh(request: Request, sessions: SessionService, auth: AuthService)
 @openapi.tag("auth")
 @openapi.body({"application/json": LogoutIn})
 @openapi.response(204, None, "Logged out; cookies cleared")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 async def logout(request: Request, sessions: SessionService) -> HTTPResponse:
     """End this session (or every session with `all`) and clear the cookies."""
     data = parse_json(request, LogoutIn, allow_empty=True)

@@ -15,6 +15,7 @@ from sanic import json as json_response
 from sanic.exceptions import PayloadTooLarge as SanicPayloadTooLarge
 from sanic_ext import openapi
 
+from gamecoll.api.docs import secured
 from gamecoll.api.item_schemas import (
     IMAGE_BYTES,
     IMAGE_FORM,
@@ -234,8 +235,7 @@ async def send_image(
 @openapi.parameter("platform", str, "query", description="Exactly this platform (any case).")
 @openapi.response(200, json_content(ItemPageOut), "A page of items, newest first")
 @openapi.response(422, JSON_ERROR, "A bad limit, cursor or filter")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def list_items(request: Request, items: ItemService) -> HTTPResponse:
     """List the user's items, newest first, a page at a time."""
@@ -268,8 +268,7 @@ async def list_items(request: Request, items: ItemService) -> HTTPResponse:
 @openapi.response(422, JSON_ERROR, "A field is not valid, or the image is damaged or too big")
 @openapi.response(503, JSON_ERROR, "The image storage is unavailable; nothing was saved")
 @openapi.response(507, JSON_ERROR, "The image storage is full; nothing was saved")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def create_item(request: Request, items: ItemService) -> HTTPResponse:
     """Add an item, with an optional image (base64 in JSON, or a multipart file part)."""
@@ -285,8 +284,7 @@ async def create_item(request: Request, items: ItemService) -> HTTPResponse:
 @openapi.tag("collection")
 @openapi.response(200, JSON_ITEM, "The item")
 @openapi.response(404, JSON_ERROR, "No such item of yours")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def get_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
     """Show one item."""
@@ -300,8 +298,7 @@ async def get_item(request: Request, item_id: uuid.UUID, items: ItemService) -> 
 @openapi.response(200, JSON_ITEM, "The changed item")
 @openapi.response(404, JSON_ERROR, "No such item of yours")
 @openapi.response(422, JSON_ERROR, "A field is not valid")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def update_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
     """Change the name, platform, notes or metadata (the fields sent; null clears)."""
@@ -319,8 +316,7 @@ async def update_item(request: Request, item_id: uuid.UUID, items: ItemService) 
 @openapi.tag("collection")
 @openapi.response(204, None, "Deleted, with its image files")
 @openapi.response(404, JSON_ERROR, "No such item of yours")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def delete_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
     """Delete an item and its image files."""
@@ -338,8 +334,7 @@ async def delete_item(request: Request, item_id: uuid.UUID, items: ItemService) 
 @openapi.response(422, JSON_ERROR, "No image, or a damaged or too big one")
 @openapi.response(503, JSON_ERROR, "The image storage is unavailable; nothing was changed")
 @openapi.response(507, JSON_ERROR, "The image storage is full; nothing was changed")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def put_image(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
     """Replace the item's image (base64 in JSON, or a multipart file part)."""
@@ -355,8 +350,7 @@ async def put_image(request: Request, item_id: uuid.UUID, items: ItemService) ->
 @openapi.tag("collection")
 @openapi.response(204, None, "The item has no image now (also when it had none)")
 @openapi.response(404, JSON_ERROR, "No such item of yours")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def delete_image(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
     """Remove the item's image and its files."""
@@ -370,8 +364,7 @@ async def delete_image(request: Request, item_id: uuid.UUID, items: ItemService)
 @openapi.response(200, json_content(ItemImageDataOut), "The image, base64-encoded")
 @openapi.response(304, None, "Not modified (If-None-Match)")
 @openapi.response(404, JSON_ERROR, "No such item of yours, or it has no image")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 @authenticated
 async def get_image(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
     """Send the image base64-encoded in JSON, with its type and size."""
@@ -391,8 +384,7 @@ async def get_image(request: Request, item_id: uuid.UUID, items: ItemService) ->
 @openapi.response(200, IMAGE_BYTES, "The image bytes, streamed")
 @openapi.response(304, None, "Not modified (If-None-Match)")
 @openapi.response(404, JSON_ERROR, "No such item of yours, or it has no image")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 async def get_image_raw(
     request: Request, item_id: uuid.UUID, items: ItemService
 ) -> HTTPResponse | None:
@@ -406,8 +398,7 @@ async def get_image_raw(
 @openapi.response(200, WEBP_BYTES, "A WebP thumbnail, longest side at most 400 px")
 @openapi.response(304, None, "Not modified (If-None-Match)")
 @openapi.response(404, JSON_ERROR, "No such item of yours, or it has no image")
-@openapi.secured("bearer")
-@openapi.secured("cookie")
+@secured
 async def get_thumbnail(
     request: Request, item_id: uuid.UUID, items: ItemService
 ) -> HTTPResponse | None:
