@@ -45,43 +45,36 @@ def _check_text(value: str, field: str, *, allowed_controls: frozenset[str] = fr
             raise _fail(field, "Must be valid Unicode text.")
 
 
-def clean_name(value: object, field: str = "name") -> str:
-    """Return a trimmed name of 1 to 200 characters, or raise 422."""
+def _clean_text(
+    value: object, field: str, *, most: int, allowed_controls: frozenset[str] = frozenset()
+) -> str:
+    """Return the trimmed text of at most `most` characters, or raise 422."""
     if not isinstance(value, str):
         raise _fail(field, "Must be a string.")
-    name = value.strip()
-    if not name:
+    text = value.strip()
+    if len(text) > most:
+        raise _fail(field, f"Use at most {most} characters.")
+    _check_text(text, field, allowed_controls=allowed_controls)
+    return text
+
+
+def clean_name(value: object, field: str = "name") -> str:
+    """Return a trimmed name of 1 to 200 characters, or raise 422."""
+    if isinstance(value, str) and not value.strip():
         raise _fail(field, "Enter a name.")
-    if len(name) > NAME_MAX:
-        raise _fail(field, f"Use at most {NAME_MAX} characters.")
-    _check_text(name, field)
-    return name
+    return _clean_text(value, field, most=NAME_MAX)
 
 
 def clean_platform(value: object, field: str = "platform") -> str:
     """Return a trimmed platform of up to 100 characters (empty for none), or raise 422."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _fail(field, "Must be a string.")
-    platform = value.strip()
-    if len(platform) > PLATFORM_MAX:
-        raise _fail(field, f"Use at most {PLATFORM_MAX} characters.")
-    _check_text(platform, field)
-    return platform
+    return "" if value is None else _clean_text(value, field, most=PLATFORM_MAX)
 
 
 def clean_notes(value: object, field: str = "notes") -> str:
     """Return trimmed notes of up to 5000 characters (tabs and line breaks allowed)."""
     if value is None:
         return ""
-    if not isinstance(value, str):
-        raise _fail(field, "Must be a string.")
-    notes = value.strip()
-    if len(notes) > NOTES_MAX:
-        raise _fail(field, f"Use at most {NOTES_MAX} characters.")
-    _check_text(notes, field, allowed_controls=_NOTES_CONTROLS_ALLOWED)
-    return notes
+    return _clean_text(value, field, most=NOTES_MAX, allowed_controls=_NOTES_CONTROLS_ALLOWED)
 
 
 def clean_metadata(value: object, field: str = "metadata") -> dict[str, Any]:
