@@ -80,6 +80,16 @@ def _pg_problem() -> str | None:
     return None
 
 
+def require_postgres() -> None:
+    """Fail (CI=true) or skip with a how-to line when PostgreSQL cannot be reached."""
+    problem = _pg_problem()
+    if problem:
+        message = PG_HOWTO.format(url=PG_ADMIN_URL, why=problem)
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 @dataclass
 class Database:
     """A migrated database for one test, and how to reach it."""
@@ -111,12 +121,7 @@ async def _migrate(settings: Settings) -> None:
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
     """A PostgreSQL database migrated once per session; tests run in copies made from it."""
-    problem = _pg_problem()
-    if problem:
-        message = PG_HOWTO.format(url=PG_ADMIN_URL, why=problem)
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+    require_postgres()
     name = f"gamecoll_tpl_{os.getpid()}"
     run_sync(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     run_sync(_pg_admin(f'CREATE DATABASE "{name}"'))

@@ -45,13 +45,10 @@ from local_cluster import Cluster, Nginx, free_loopback_port, json_body, wait_un
 from PIL import Image
 
 from tests.conftest import (
-    IN_CI,
-    PG_ADMIN_URL,
-    PG_HOWTO,
     _pg_admin,
-    _pg_problem,
     _pg_url,
     base_env,
+    require_postgres,
     run_sync,
 )
 from tests.helpers import PASSWORD
@@ -67,15 +64,6 @@ _emails = itertools.count(1)
 
 
 # --- fixtures -------------------------------------------------------------------------------
-
-
-def require_postgres() -> None:
-    problem = _pg_problem()
-    if problem:
-        message = PG_HOWTO.format(url=PG_ADMIN_URL, why=problem)
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 async def pg_fetch(url: str, sql: str) -> list[dict[str, Any]]:
