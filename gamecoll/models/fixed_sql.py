@@ -28,6 +28,11 @@ def db_value(model: type[Model], field: str, value: Any) -> Any:
     return model._meta.fields_map[field].to_db_value(value, model)
 
 
+def python_value(model: type[Model], field: str, raw: Any) -> Any:
+    """Convert a value read from the driver to the field's Python value."""
+    return model._meta.fields_map[field].to_python_value(raw)
+
+
 class FixedSelect:
     """One SELECT over aliased tables, written with `$n` placeholders and `{alias}` lists.
 

@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from gamecoll.errors import InvalidToken, NotFound
 from gamecoll.models import Item, RefreshToken, Session, User
-from gamecoll.models.fixed_sql import FixedSelect, db_value
+from gamecoll.models.fixed_sql import FixedSelect, db_value, python_value
 from gamecoll.security.csrf import new_csrf_token
 from gamecoll.security.tokens import TokenCodec, TokenError, token_hash
 from gamecoll.services.clock import utcnow
@@ -23,17 +23,20 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 # Every authenticated request runs this: a live session and its user, read in one statement
 # whose SQL is written once (see gamecoll/models/fixed_sql.py). Nothing is cached, so a session
 # ended anywhere fails its next request.
+# Of the session, a request needs only these columns; the user is read whole.
 _LIVE_SESSION = FixedSelect(
-    'SELECT {s}, {u} FROM "sessions" s JOIN "users" u ON u."id" = s."user_id" '
+    'SELECT s."user_id" AS s_user_id, s."csrf_token" AS s_csrf_token, '
+    's."last_used_at" AS s_last_used_at, {u} '
+    'FROM "sessions" s JOIN "users" u ON u."id" = s."user_id" '
     'WHERE s."id" = $1 AND s."revoked_at" IS NULL AND s."expires_at" > $2',
-    s=Session,
     u=User,
 )
 _LIVE_SESSION_AND_ITEM = FixedSelect(
-    'SELECT {s}, {u}, {i} FROM "sessions" s JOIN "users" u ON u."id" = s."user_id" '
+    'SELECT s."user_id" AS s_user_id, s."csrf_token" AS s_csrf_token, '
+    's."last_used_at" AS s_last_used_at, {u}, {i} '
+    'FROM "sessions" s JOIN "users" u ON u."id" = s."user_id" '
     'LEFT JOIN "items" i ON i."id" = $3 AND i."user_id" = s."user_id" '
     'WHERE s."id" = $1 AND s."revoked_at" IS NULL AND s."expires_at" > $2',
-    s=Session,
     u=User,
     i=Item,
 )
@@ -49,7 +52,15 @@ class IssuedTokens:
     refresh_expires_in: int
     csrf_token: str
     user: User
-    session: Session
+    session: SessionRef
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRef:
+    """What a request needs of its session: which one it is, and its CSRF token."""
+
+    id: uuid.UUID
+    csrf_token: str
 
 
 @dataclass(frozen=True)
@@ -57,7 +68,7 @@ class Principal:
     """The user and session behind an authenticated request."""
 
     user: User
-    session: Session
+    session: SessionRef
 
 
 class SessionService:
@@ -113,7 +124,7 @@ class SessionService:
             refresh_expires_in=int(self.refresh_lifetime.total_seconds()),
             csrf_token=session.csrf_token,
             user=user,
-            session=session,
+            session=SessionRef(id=session.id, csrf_token=session.csrf_token),
         )
 
     async def authenticate(self, *, access_token: str) -> Principal:
@@ -146,15 +157,14 @@ class SessionService:
         rows = await statement.rows(
             db_value(Session, "id", claims.session_id), db_value(Session, "expires_at", now), *more
         )
-        session = statement.build(Session, "s", rows[0]) if rows else None
-        if session is None or session.user_id != claims.user_id:
+        row = rows[0] if rows else None
+        if row is None or python_value(Session, "user_id", row["s_user_id"]) != claims.user_id:
             raise InvalidToken("This session has ended; log in again.")
-        user = statement.build(User, "u", rows[0])
-        session.user = user
-        if now - session.last_used_at > TOUCH_INTERVAL:
+        user = statement.build(User, "u", row)
+        session = SessionRef(id=claims.session_id, csrf_token=row["s_csrf_token"])
+        if now - python_value(Session, "last_used_at", row["s_last_used_at"]) > TOUCH_INTERVAL:
             await Session.filter(id=session.id).update(last_used_at=now)
-            session.last_used_at = now
-        return Principal(user=user, session=session), rows[0]
+        return Principal(user=user, session=session), row
 
     async def rotate(self, *, refresh_token: str, ip: str, user_agent: str) -> IssuedTokens:
         """Spend a refresh token and issue a new pair; a replayed token ends the session."""
