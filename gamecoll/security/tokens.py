@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -39,6 +40,14 @@ class TokenCodec:
     algorithm: str
     issuer: str
     leeway_seconds: int = 5
+    # The key checked once here: given the bare secret, PyJWT re-checks on every decode that
+    # it is not a PEM, SSH or DER key (a DER parse attempt), a fifth of a decode's time.
+    _key: jwt.PyJWK = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        secret = base64.urlsafe_b64encode(self.secret.encode("utf-8")).decode().rstrip("=")
+        key = jwt.PyJWK({"kty": "oct", "k": secret}, algorithm=self.algorithm)
+        object.__setattr__(self, "_key", key)
 
     def encode(
         self,
@@ -71,7 +80,7 @@ class TokenCodec:
         try:
             payload: dict[str, Any] = jwt.decode(
                 token,
-                self.secret,
+                self._key,
                 algorithms=[self.algorithm],
                 issuer=self.issuer,
                 leeway=self.leeway_seconds,
