@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from gamecoll.errors import InvalidToken, NotFound
@@ -20,25 +21,27 @@ from gamecoll.services.clock import utcnow
 # last_used_at is written at most this often per session on ordinary requests.
 TOUCH_INTERVAL = timedelta(minutes=1)
 
-# Every authenticated request runs this: a live session and its user, read in one statement
-# whose SQL is written once (see gamecoll/models/fixed_sql.py). Nothing is cached, so a session
-# ended anywhere fails its next request.
-# Of the session, a request needs only these columns; the user is read whole.
-_LIVE_SESSION = FixedSelect(
-    'SELECT s."user_id" AS s_user_id, s."csrf_token" AS s_csrf_token, '
-    's."last_used_at" AS s_last_used_at, {u} '
-    'FROM "sessions" s JOIN "users" u ON u."id" = s."user_id" '
-    'WHERE s."id" = $1 AND s."revoked_at" IS NULL AND s."expires_at" > $2',
-    u=User,
-)
-_LIVE_SESSION_AND_ITEM = FixedSelect(
-    'SELECT s."user_id" AS s_user_id, s."csrf_token" AS s_csrf_token, '
-    's."last_used_at" AS s_last_used_at, {u}, {i} '
-    'FROM "sessions" s JOIN "users" u ON u."id" = s."user_id" '
-    'LEFT JOIN "items" i ON i."id" = $3 AND i."user_id" = s."user_id" '
-    'WHERE s."id" = $1 AND s."revoked_at" IS NULL AND s."expires_at" > $2',
-    u=User,
-    i=Item,
+
+def _live_session(*, also: str = "", join: str = "", **tables: type[Model]) -> FixedSelect:
+    """The session check: a live session's user_id, CSRF token and last use, and its user.
+
+    Every authenticated request runs it, in one statement whose SQL is written once (see
+    gamecoll/models/fixed_sql.py); nothing is cached, so a session ended anywhere fails its
+    next request. `also` and `join` add what a route reads in the same round trip.
+    """
+    return FixedSelect(
+        'SELECT s."user_id" AS s_user_id, s."csrf_token" AS s_csrf_token, '
+        's."last_used_at" AS s_last_used_at, {u}' + also + " "
+        'FROM "sessions" s JOIN "users" u ON u."id" = s."user_id" ' + join + " "
+        'WHERE s."id" = $1 AND s."revoked_at" IS NULL AND s."expires_at" > $2',
+        u=User,
+        **tables,
+    )
+
+
+_LIVE_SESSION = _live_session()
+_LIVE_SESSION_AND_ITEM = _live_session(
+    also=", {i}", join='LEFT JOIN "items" i ON i."id" = $3 AND i."user_id" = s."user_id"', i=Item
 )
 
 
