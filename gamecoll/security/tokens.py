@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,6 +14,8 @@ from typing import Any, Literal
 import jwt
 
 TokenType = Literal["access", "refresh"]
+VERIFIED_TOKENS_KEPT = 1024
+"""Verified access tokens remembered per process (about 1 KiB each)."""
 REQUIRED_CLAIMS = ["iss", "sub", "sid", "jti", "iat", "exp", "typ"]
 
 
@@ -43,6 +46,10 @@ class TokenCodec:
     # The key checked once here: given the bare secret, PyJWT re-checks on every decode that
     # it is not a PEM, SSH or DER key (a DER parse attempt), a fifth of a decode's time.
     _key: jwt.PyJWK = field(init=False, repr=False, compare=False)
+    # Access tokens that passed, by their text (at most VERIFIED_TOKENS_KEPT, oldest out first).
+    _verified: dict[str, Claims] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         secret = base64.urlsafe_b64encode(self.secret.encode("utf-8")).decode().rstrip("=")
@@ -75,8 +82,28 @@ class TokenCodec:
         token = jwt.encode(payload, self.secret, algorithm=self.algorithm)
         return token, Claims(user_id, session_id, jti, iat, exp, type)
 
-    def decode(self, token: str, *, expected: TokenType) -> Claims:
-        """Verify signature, algorithm, issuer, times and type; raise TokenError otherwise."""
+    def decode(self, token: str, *, expected: TokenType, now: float | None = None) -> Claims:
+        """Verify signature, algorithm, issuer, times and type; raise TokenError otherwise.
+
+        An access token that passed is remembered: its signature and claims cannot change, so
+        later uses check only its expiry and type. Whether its session is still live is for
+        the caller to check on every use (SessionService does, in the database).
+        """
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            if claims.type == "access":
+                if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+                    del self._verified[next(iter(self._verified))]  # the oldest
+                self._verified[token] = claims
+        moment = time.time() if now is None else now
+        if claims.expires_at <= moment - self.leeway_seconds:
+            raise TokenError("Signature has expired")
+        if claims.type != expected:
+            raise TokenError(f"expected a {expected} token")
+        return claims
+
+    def _verify(self, token: str) -> Claims:
         try:
             payload: dict[str, Any] = jwt.decode(
                 token,
@@ -88,8 +115,9 @@ class TokenCodec:
             )
         except jwt.PyJWTError as exc:
             raise TokenError(str(exc)) from None
-        if payload.get("typ") != expected:
-            raise TokenError(f"expected a {expected} token")
+        kind = payload.get("typ")
+        if kind not in ("access", "refresh"):
+            raise TokenError("unknown token type")
         try:
             return Claims(
                 user_id=uuid.UUID(str(payload["sub"])),
@@ -97,7 +125,7 @@ class TokenCodec:
                 jti=str(payload["jti"]),
                 issued_at=int(payload["iat"]),
                 expires_at=int(payload["exp"]),
-                type=expected,
+                type=kind,
             )
         except (ValueError, TypeError):
             raise TokenError("malformed claims") from None

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 import pytest
 
+from gamecoll.security import tokens
 from gamecoll.security.tokens import TokenCodec, TokenError
 
 SECRET = "s" * 64
@@ -96,3 +97,45 @@ def _b64(data: dict[str, object]) -> str:
 def test_bad_tokens_are_refused(token: str) -> None:
     with pytest.raises(TokenError):
         codec.decode(token, expected="access")
+
+
+def test_a_remembered_token_still_expires_and_keeps_its_type() -> None:
+    fresh = TokenCodec(secret=SECRET, algorithm="HS256", issuer="gamecoll", leeway_seconds=5)
+    token, claims = fresh.encode(
+        type="access",
+        user_id=USER,
+        session_id=SESSION,
+        now=datetime.now(UTC),
+        lifetime=timedelta(minutes=1),
+    )
+    assert fresh.decode(token, expected="access") == claims  # verified, then remembered
+    assert fresh.decode(token, expected="access", now=claims.expires_at + 4) == claims
+    with pytest.raises(TokenError, match="expired"):
+        fresh.decode(token, expected="access", now=claims.expires_at + 5)
+    with pytest.raises(TokenError, match="expected a refresh token"):
+        fresh.decode(token, expected="refresh")
+
+
+def test_a_refused_token_is_refused_every_time() -> None:
+    forged = jwt.encode(_claims(), "t" * 64, algorithm="HS256")
+    for _ in range(3):
+        with pytest.raises(TokenError):
+            codec.decode(forged, expected="access")
+
+
+def test_remembered_tokens_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens, "VERIFIED_TOKENS_KEPT", 3)
+    fresh = TokenCodec(secret=SECRET, algorithm="HS256", issuer="gamecoll")
+    issued = [
+        fresh.encode(
+            type="access",
+            user_id=USER,
+            session_id=SESSION,
+            now=datetime.now(UTC),
+            lifetime=timedelta(hours=1),
+        )
+        for _ in range(5)
+    ]
+    for token, claims in issued * 2:  # the oldest are forgotten, then verified again
+        assert fresh.decode(token, expected="access") == claims
+        assert len(fresh._verified) <= 3
