@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import pytest
@@ -80,14 +80,18 @@ def _pg_problem() -> str | None:
     return None
 
 
+def unavailable(message: str) -> NoReturn:
+    """Stop a test that lacks a real part: a failure with CI=true, a skip elsewhere."""
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def require_postgres() -> None:
     """Fail (CI=true) or skip with a how-to line when PostgreSQL cannot be reached."""
     problem = _pg_problem()
     if problem:
-        message = PG_HOWTO.format(url=PG_ADMIN_URL, why=problem)
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(PG_HOWTO.format(url=PG_ADMIN_URL, why=problem))
 
 
 @dataclass

@@ -22,20 +22,14 @@ import pytest
 from bench.harness import ALL_SCENARIOS, ITEM_SCENARIOS, WORKER_TARGETS
 from bench.loadgen import WrkMissingError, ensure_wrk
 from bench.procs import group_members
+from tests.conftest import unavailable
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 ADMIN_URL = os.environ.get(
     "GAMECOLL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 SMOKE_TIMEOUT_S = 600
 TARGET_FIELDS = {"name", "description", "measured", "op", "bound", "met"}
-
-
-def _unavailable(message: str) -> None:
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def _postgres_problem() -> str | None:
@@ -80,11 +74,11 @@ def smoke_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Run `python -m bench --smoke` once and return its results file."""
     problem = _postgres_problem()
     if problem:
-        _unavailable(f"the bench smoke run needs PostgreSQL at {ADMIN_URL} ({problem})")
+        unavailable(f"the bench smoke run needs PostgreSQL at {ADMIN_URL} ({problem})")
     try:
         ensure_wrk(install=True)
     except WrkMissingError as exc:
-        _unavailable(f"the bench smoke run needs wrk: {exc}")
+        unavailable(f"the bench smoke run needs wrk: {exc}")
     out = tmp_path_factory.mktemp("bench") / "smoke.json"
     harness = subprocess.Popen(
         [

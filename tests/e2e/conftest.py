@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from tests.conftest import IN_CI, LiveApp
+from tests.conftest import LiveApp, unavailable
 
 CHROMIUM = Path(os.environ.get("GAMECOLL_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -50,9 +50,7 @@ def chromium_or_skip() -> Path:
     """Return Chromium's path, or fail (CI) or skip (elsewhere) with a clear line."""
     if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
         return CHROMIUM
-    if IN_CI:
-        pytest.fail(HOWTO)
-    pytest.skip(HOWTO)
+    unavailable(HOWTO)
 
 
 @dataclass
