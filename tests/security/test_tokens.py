@@ -11,12 +11,18 @@ import jwt
 import pytest
 
 from gamecoll.security import tokens
-from gamecoll.security.tokens import TokenCodec, TokenError
+from gamecoll.security.tokens import Claims, TokenCodec, TokenError
 
 SECRET = "s" * 64
 codec = TokenCodec(secret=SECRET, algorithm="HS256", issuer="gamecoll", leeway_seconds=0)
 USER, SESSION = uuid.uuid4(), uuid.uuid4()
 NOW = datetime.now(UTC)
+
+
+def _issue(on: TokenCodec, lifetime: timedelta) -> tuple[str, Claims]:
+    return on.encode(
+        type="access", user_id=USER, session_id=SESSION, now=datetime.now(UTC), lifetime=lifetime
+    )
 
 
 def _claims(**overrides: object) -> dict[str, object]:
@@ -35,13 +41,7 @@ def _claims(**overrides: object) -> dict[str, object]:
 
 
 def test_round_trip() -> None:
-    token, claims = codec.encode(
-        type="access",
-        user_id=USER,
-        session_id=SESSION,
-        now=datetime.now(UTC),
-        lifetime=timedelta(minutes=5),
-    )
+    token, claims = _issue(codec, timedelta(minutes=5))
     decoded = codec.decode(token, expected="access")
     assert decoded == claims
 
@@ -101,13 +101,7 @@ def test_bad_tokens_are_refused(token: str) -> None:
 
 def test_a_remembered_token_still_expires_and_keeps_its_type() -> None:
     fresh = TokenCodec(secret=SECRET, algorithm="HS256", issuer="gamecoll", leeway_seconds=5)
-    token, claims = fresh.encode(
-        type="access",
-        user_id=USER,
-        session_id=SESSION,
-        now=datetime.now(UTC),
-        lifetime=timedelta(minutes=1),
-    )
+    token, claims = _issue(fresh, timedelta(minutes=1))
     assert fresh.decode(token, expected="access") == claims  # verified, then remembered
     assert fresh.decode(token, expected="access", now=claims.expires_at + 4) == claims
     with pytest.raises(TokenError, match="expired"):
@@ -126,16 +120,7 @@ def test_a_refused_token_is_refused_every_time() -> None:
 def test_remembered_tokens_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tokens, "VERIFIED_TOKENS_KEPT", 3)
     fresh = TokenCodec(secret=SECRET, algorithm="HS256", issuer="gamecoll")
-    issued = [
-        fresh.encode(
-            type="access",
-            user_id=USER,
-            session_id=SESSION,
-            now=datetime.now(UTC),
-            lifetime=timedelta(hours=1),
-        )
-        for _ in range(5)
-    ]
+    issued = [_issue(fresh, timedelta(hours=1)) for _ in range(5)]
     for token, claims in issued * 2:  # the oldest are forgotten, then verified again
         assert fresh.decode(token, expected="access") == claims
         assert len(fresh._verified) <= 3
