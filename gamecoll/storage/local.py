@@ -17,6 +17,7 @@ from pathlib import Path
 
 from gamecoll.storage.base import (
     DEFAULT_CHUNK_SIZE,
+    FileInfo,
     StorageError,
     StorageFull,
     StorageNotFound,
@@ -104,6 +105,12 @@ class LocalStorage:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root).resolve()
+
+    async def start(self) -> None:
+        """Nothing to open: files are opened per request."""
+
+    async def close(self) -> None:
+        """Nothing to release."""
 
     # -- paths -------------------------------------------------------------------------------
 
@@ -194,6 +201,21 @@ class LocalStorage:
         if not stat.S_ISREG(info.st_mode):
             raise StorageNotFound()
         return info.st_size
+
+    async def stat(self, key: str) -> FileInfo:
+        """Return the file's size and modification time; StorageNotFound when it is missing."""
+        path = self._path(key)
+        return await asyncio.to_thread(self._stat_sync, path)
+
+    def _stat_sync(self, path: Path) -> FileInfo:
+        size = self._size_sync(path)
+        try:
+            modified = path.stat().st_mtime
+        except FileNotFoundError as exc:
+            raise StorageNotFound() from exc
+        except OSError as exc:
+            raise _translate(exc) from exc
+        return FileInfo(size=size, modified=modified)
 
     async def exists(self, key: str) -> bool:
         """Tell whether a regular file is stored under `key`."""
