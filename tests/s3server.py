@@ -117,21 +117,31 @@ class SeaweedFS:
         self._wait_ready(timeout)
 
     def _wait_ready(self, timeout: float) -> None:
-        import httpx
+        """Wait until a signed HEAD of the bucket succeeds (S3 up, credentials and bucket there)."""
+        from botocore.config import Config
+        from botocore.session import get_session
 
+        client = get_session().create_client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            config=Config(connect_timeout=1, read_timeout=2, retries={"max_attempts": 1}),
+        )
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(f"weed mini exited early:\n{self.log()}")
-            try:
-                # Unsigned: 403 AccessDenied once S3 (and its bucket) answer at all.
-                answer = httpx.get(f"{self.endpoint}/{self.bucket}", timeout=1)
-                if answer.status_code in (200, 403):
+        try:
+            while time.monotonic() < deadline:
+                assert self.process is not None
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"weed mini exited early:\n{self.log()}")
+                try:
+                    client.head_bucket(Bucket=self.bucket)
                     return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
+                except Exception:  # not up yet, or the bucket not made yet
+                    time.sleep(0.1)
+        finally:
+            client.close()
         self.stop()
         raise RuntimeError(f"weed mini did not serve S3 within {timeout} s:\n{self.log()}")
 
