@@ -1,4 +1,4 @@
-"""Command line: `python -m gamecoll serve|migrate|storage check [--fix]`."""
+"""Command line: `python -m gamecoll serve|migrate|storage check [--fix]|storage migrate`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from gamecoll.commands import storage as storage_commands
 from gamecoll.config import ConfigError, load_settings
 
 
@@ -15,10 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="serve HTTP on HOST:PORT")
     sub.add_parser("migrate", help="apply database migrations")
-    storage = sub.add_parser("storage", help="image storage maintenance")
-    storage_sub = storage.add_subparsers(dest="storage_command", required=True)
-    check = storage_sub.add_parser("check", help="list image files that no item refers to")
-    check.add_argument("--fix", action="store_true", help="remove them")
+    storage_commands.add_parser(sub)
     args = parser.parse_args(argv)
 
     try:
@@ -55,9 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         Sanic.serve(primary=app, app_loader=loader)
         return 0
     if args.command == "storage":
-        from gamecoll.services.storage_check import run_storage_check
-
-        return asyncio.run(run_storage_check(settings, fix=args.fix))
+        return asyncio.run(storage_commands.run(args, settings))
     return 2
 
 

@@ -1,31 +1,20 @@
-"""`python -m gamecoll storage check [--fix]`: image files no item refers to, and the reverse.
+"""Image files no item refers to, and items whose files are missing (on either backend).
 
 Writes are ordered so that a crash can leave only files without a row (see
-gamecoll/services/items.py). This command lists them and, with `--fix`, removes them, with the
-temporary files of interrupted writes. Files younger than `min_age` seconds are left alone:
-they may belong to an upload whose row is being inserted right now. Rows whose file is missing
-cannot be repaired here; they are listed and make the exit code 1.
-
-Exit codes: 0 clean (or everything found was fixed), 1 leftovers or missing files remain,
-2 the database or the storage could not be read.
+gamecoll/services/items.py). Files younger than `min_age` seconds are reported apart: they may
+belong to an upload whose row is being inserted right now. The command that prints and fixes
+is `python -m gamecoll storage check` (gamecoll/commands/storage.py).
 """
 
 from __future__ import annotations
 
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import TextIO
 
-from tortoise import Tortoise
-from tortoise.exceptions import BaseORMException
-
-from gamecoll.config import Settings
-from gamecoll.db import close_database_connections, tortoise_config
 from gamecoll.models import Item
-from gamecoll.storage import LocalStorage, Storage, StorageError, StorageNotFound
+from gamecoll.storage import Storage, StorageNotFound
 
 MIN_AGE_SECONDS = 600.0
 """Files younger than this may be an upload in progress (files are written before the row)."""
@@ -78,18 +67,12 @@ def _user_id(folder: str) -> uuid.UUID | None:
 
 
 async def _age(storage: Storage, key: str, now: float) -> float | None:
-    """Seconds since the file was written; None when unknown (a remote store) or gone."""
+    """Seconds since the file was written; None when it is gone."""
     try:
-        stored = await storage.open(key)
+        info = await storage.stat(key)
     except StorageNotFound:
         return None
-    path = stored.path
-    if path is None:
-        return float("inf")
-    try:
-        return now - path.stat().st_mtime
-    except OSError:
-        return None
+    return now - info.modified
 
 
 async def find_problems(storage: Storage, *, min_age: float = MIN_AGE_SECONDS) -> StorageReport:
@@ -124,69 +107,3 @@ async def find_problems(storage: Storage, *, min_age: float = MIN_AGE_SECONDS) -
             referenced = await _referenced(owner_id)
             report.missing.extend((item_id, key) for key, item_id in referenced.items())
     return report
-
-
-async def run_storage_check(
-    settings: Settings,
-    fix: bool,
-    *,
-    min_age: float = MIN_AGE_SECONDS,
-    out: TextIO | None = None,
-) -> int:
-    """Check the image storage against the database, print what is wrong; fix leftovers."""
-    out = out or sys.stdout
-    storage = LocalStorage(settings.image_dir)
-    try:
-        await Tortoise.init(config=tortoise_config(settings))
-        try:
-            report = await find_problems(storage, min_age=min_age)
-        finally:
-            await close_database_connections()
-    except (BaseORMException, OSError, StorageError) as exc:
-        print(f"gamecoll: storage check failed: {exc}", file=sys.stderr)
-        return 2
-
-    print(f"Checked {report.files} file(s) under {storage.root}.", file=out)
-    for key in report.leftovers:
-        print(f"leftover: {key} (no item refers to it)", file=out)
-    if report.young:
-        print(
-            f"skipped {len(report.young)} file(s) younger than {min_age:.0f} s "
-            "(an upload may be in progress); check again later.",
-            file=out,
-        )
-    for item_id, key in report.missing:
-        print(f"missing: {key} (item {item_id} refers to it)", file=out)
-
-    remaining = len(report.leftovers)
-    if fix:
-        removed = 0
-        for key in report.leftovers:
-            try:
-                await storage.delete(key)
-            except StorageError as exc:
-                print(f"could not remove {key}: {exc}", file=out)
-                continue
-            removed += 1
-            print(f"removed: {key}", file=out)
-        remaining -= removed
-        try:
-            temporary = await storage.clean_temp_files(older_than=min_age)
-        except StorageError as exc:
-            print(f"could not remove temporary files: {exc}", file=out)
-            remaining += 1
-        else:
-            for name in temporary:
-                print(f"removed temporary file: {name}", file=out)
-    elif report.leftovers:
-        print(f"{len(report.leftovers)} leftover file(s); run with --fix to remove them.", file=out)
-    if report.missing:
-        print(
-            f"{len(report.missing)} file(s) that items refer to are missing; restore them "
-            "from a backup, or remove the images of those items.",
-            file=out,
-        )
-    if remaining == 0 and not report.missing:
-        print("The image storage is clean.", file=out)
-        return 0
-    return 1
