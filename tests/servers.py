@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
@@ -115,14 +115,24 @@ class ServerProcess:
 
 @contextmanager
 def servers(
-    count: int, *, env: Mapping[str, str], log_dir: Path, ports: list[int]
+    count: int,
+    *,
+    env: Mapping[str, str],
+    log_dir: Path,
+    ports: list[int],
+    own_env: Callable[[int], Mapping[str, str]] | None = None,
 ) -> Iterator[list[ServerProcess]]:
-    """Start `count` servers at once, wait for all, and stop them all afterwards."""
+    """Start `count` servers at once, wait for all, and stop them all afterwards.
+
+    `own_env(index)` adds settings of one server's own (such as its own IMAGE_DIR).
+    """
     with ExitStack() as stack:
         started: list[ServerProcess] = []
         for index in range(count):
             server = ServerProcess(
-                port=ports[index], env=env, log_path=log_dir / f"server-{index}.log"
+                port=ports[index],
+                env={**env, **(own_env(index) if own_env else {})},
+                log_path=log_dir / f"server-{index}.log",
             )
             stack.callback(server.stop)
             started.append(server)

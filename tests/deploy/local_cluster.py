@@ -195,13 +195,23 @@ class Nginx:
 # --- the three instances --------------------------------------------------------------------
 
 
+def instance_env(image_dir: Path, index: int) -> dict[str, str]:
+    """Settings of one instance alone: an image folder of its own under `image_dir`."""
+    return {"IMAGE_DIR": str(image_dir / f"instance-{index}")}
+
+
 @dataclass
 class Cluster:
-    """Three gamecoll instances sharing one database and one image folder, nginx in front."""
+    """Three gamecoll instances sharing one database and one S3 bucket, nginx in front.
+
+    Each instance has an image folder of its own (IMAGE_DIR), which stays empty: nothing is
+    shared through a file system.
+    """
 
     env: dict[str, str]
     database_url: str
     image_dir: Path
+    """The parent of the instances' own image folders (`instance-<index>/`)."""
     log_dir: Path
     ports: list[int]
     instances: list[ServerProcess]
@@ -236,7 +246,7 @@ class Cluster:
         self.restarts += 1
         server = ServerProcess(
             port=self.ports[index],
-            env=self.env,
+            env={**self.env, **self.own_env(index)},
             log_path=self.log_dir / f"server-{index}-restart-{self.restarts}.log",
         )
         self.stack.callback(server.kill_leftovers)
@@ -244,6 +254,10 @@ class Cluster:
         self.instances[index] = server
         server.wait_ready()
         return server
+
+    def own_env(self, index: int) -> dict[str, str]:
+        """Settings of instance `index` alone: its own image folder."""
+        return instance_env(self.image_dir, index)
 
     def ensure_running(self) -> None:
         """Bring back any instance an earlier test stopped, so tests do not depend on order.

@@ -2,7 +2,8 @@
 test").
 
 PostgreSQL (a fresh database), three `python -m gamecoll serve` processes on their own loopback
-ports started at the same moment with one DATABASE_URL and one IMAGE_DIR, and Debian's nginx on
+ports started at the same moment with one DATABASE_URL and one S3 bucket (SeaweedFS), each with
+an image folder of its own that stays empty, and Debian's nginx on
 the deployment's own config (deploy/nginx/, upstreams from upstreams/local.conf.template) in
 front, as in docker compose: PROXIES_COUNT=1. The tests show:
 
@@ -15,7 +16,7 @@ front, as in docker compose: PROXIES_COUNT=1. The tests show:
    record the real one, the per-address registration limit still holds);
 6. SIGKILL to one instance during a bounded load of reads costs no request;
 7. SIGTERM to one instance during uploads costs no upload (an upload in flight on it
-   finishes; new connections go elsewhere) and leaves no stray file.
+   finishes; new connections go elsewhere) and leaves no stray object.
 
 Missing nginx always fails; missing PostgreSQL fails with CI=true (skips otherwise, like the
 rest of the suite). Only loopback addresses are used; every process started here is stopped.
@@ -41,9 +42,18 @@ from typing import Any
 import httpx
 import pytest
 from deploy_helpers import REPO, nginx_binary
-from local_cluster import Cluster, Nginx, free_loopback_port, json_body, wait_until
+from local_cluster import (
+    Cluster,
+    Nginx,
+    free_loopback_port,
+    instance_env,
+    json_body,
+    wait_until,
+)
 from PIL import Image
 
+from gamecoll.config import load_settings
+from gamecoll.storage.factory import build_storage
 from tests.conftest import (
     _pg_admin,
     _pg_url,
@@ -52,6 +62,7 @@ from tests.conftest import (
     run_sync,
 )
 from tests.helpers import PASSWORD
+from tests.s3server import SeaweedFS
 from tests.servers import servers
 
 pytestmark = [pytest.mark.postgres, pytest.mark.nginx]
@@ -77,7 +88,7 @@ async def pg_fetch(url: str, sql: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster(tmp_path_factory: pytest.TempPathFactory, seaweedfs: SeaweedFS) -> Iterator[Cluster]:
     """PostgreSQL, three instances started together, nginx in front; all stopped afterwards.
 
     The logs stay in pytest's temporary directory (instances/, nginx/prefix/logs/).
@@ -96,7 +107,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         log_dir.mkdir()
         env = base_env(
             DATABASE_URL=_pg_url(name),
-            IMAGE_DIR=str(image_dir),
+            **seaweedfs.env(prefix=f"3i-{uuid.uuid4().hex[:8]}"),
             JWT_SECRET_KEY=secrets.token_urlsafe(48),
             BCRYPT_ROUNDS="4",
             PROXIES_COUNT="1",
@@ -109,7 +120,15 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         )
         ports = [free_loopback_port() for _ in range(3)]
         # servers() starts all three before it waits for any: they migrate at the same moment.
-        first = stack.enter_context(servers(3, env=env, log_dir=log_dir, ports=ports))
+        first = stack.enter_context(
+            servers(
+                3,
+                env=env,
+                log_dir=log_dir,
+                ports=ports,
+                own_env=lambda index: instance_env(image_dir, index),
+            )
+        )
         for server in first:
             stack.callback(server.kill_leftovers)
         nginx = Nginx(root / "nginx", ports)
@@ -537,17 +556,24 @@ def test_sigterm_during_uploads_loses_no_upload_and_leaves_no_stray_file(
     assert len(uploads) == 60 and {r["id"] for r in uploads} == answered_ids
     assert sum(r["name"] == "slow-upload" for r in rows) == 1
 
-    # No stray file: what is on disk is exactly what the rows refer to, no temporary files.
-    on_disk = {
-        p.relative_to(cluster.image_dir).as_posix()
-        for p in cluster.image_dir.rglob("*")
-        if p.is_file()
-    }
+    # No stray file: what is in the bucket is exactly what the rows refer to.
+    stored = set(run_sync(bucket_keys(cluster.env)))
     referred = {r[k] for r in rows for k in ("image_path", "thumb_path") if r[k]}
-    assert on_disk == referred, (sorted(on_disk - referred), sorted(referred - on_disk))
+    assert stored == referred, (sorted(stored - referred), sorted(referred - stored))
+    assert not [p for p in cluster.image_dir.rglob("*") if p.is_file()]  # no local files
     check = cluster.gamecoll("storage", "check")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "The image storage is clean." in check.stdout, check.stdout
+
+
+async def bucket_keys(env: dict[str, str]) -> list[str]:
+    """Every key the instances stored (under their S3 prefix)."""
+    storage = build_storage(load_settings(env, dotenv=None))
+    await storage.start()
+    try:
+        return [key async for key in storage.list("")]
+    finally:
+        await storage.close()
 
 
 def poll_readiness(probes: list[httpx.Client], *, timeout: float) -> list[int | str]:
