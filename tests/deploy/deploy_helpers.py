@@ -69,6 +69,7 @@ def random_secrets_env() -> str:
     """A secrets.env like the one docs/deploy.md tells operators to make (random values)."""
     return (
         f"JWT_SECRET_KEY={secrets.token_urlsafe(48)}\nPOSTGRES_PASSWORD={secrets.token_hex(32)}\n"
+        f"S3_ACCESS_KEY_ID={secrets.token_hex(16)}\nS3_SECRET_ACCESS_KEY={secrets.token_hex(32)}\n"
     )
 
 

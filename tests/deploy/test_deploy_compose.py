@@ -83,11 +83,28 @@ def test_app_settings_come_from_env_and_match_the_proxy_chain(compose: dict[str,
     assert grace > float(env["GRACEFUL_SHUTDOWN_SECONDS"])
 
 
-def test_replicas_share_one_images_volume(compose: dict[str, Any]) -> None:
+def test_replicas_keep_images_in_the_private_object_store(compose: dict[str, Any]) -> None:
+    """The app uses the s3 service (SeaweedFS) and shares no volume between its replicas."""
     app = compose["services"]["app"]
-    name, target = app["volumes"][0].split(":")[:2]
-    assert target == app["environment"]["IMAGE_DIR"] == "/src/data/images"
-    assert name in compose["volumes"]
+    env = app["environment"]
+    assert env["STORAGE_BACKEND"] == "s3"
+    assert env["S3_ENDPOINT_URL"] == "http://s3:8333"
+    assert "S3_SECRET_ACCESS_KEY" not in env and "S3_ACCESS_KEY_ID" not in env  # from .env
+    assert "volumes" not in app and "IMAGE_DIR" not in env
+    assert app["depends_on"]["s3"]["condition"] == "service_healthy"
+    s3 = compose["services"]["s3"]
+    assert s3["image"].startswith("chrislusf/seaweedfs:")
+    assert s3["command"][0] == "mini"
+    assert "-bucket=${S3_BUCKET:-gamecoll}" in s3["command"]
+    assert env["S3_BUCKET"] == "${S3_BUCKET:-gamecoll}"
+    assert "ports" not in s3
+    assert s3["networks"] == ["backend"]
+    name, target = s3["volumes"][0].split(":")[:2]
+    assert target == "/data" and name in compose["volumes"]
+    assert "images" not in compose["volumes"]
+    keys = s3["environment"]
+    assert keys["AWS_ACCESS_KEY_ID"].startswith("${S3_ACCESS_KEY_ID:?")
+    assert keys["AWS_SECRET_ACCESS_KEY"].startswith("${S3_SECRET_ACCESS_KEY:?")
 
 
 def test_app_container_is_locked_down(compose: dict[str, Any]) -> None:

@@ -47,10 +47,11 @@ CHECKOV_SKIPS = {
     "CKV_K8S_43",
 }
 # In-manifest skips (checkov.io/skip* annotations) that may exist, by resource. Each one
-# carries its reason next to it in k8s/base (a YAML comment and the text after "=").
+# carries its reason next to it in k8s/ (a YAML comment and the text after "=").
 CHECKOV_ANNOTATION_SKIPS = {
     ("Deployment", "gamecoll-backend"): {"CKV_K8S_35"},
     ("Job", "gamecoll-migrate"): {"CKV_K8S_35"},
+    ("StatefulSet", "gamecoll-seaweedfs"): {"CKV_K8S_35"},
 }
 
 
@@ -80,14 +81,20 @@ EXPECTED_KINDS = {
     "ConfigMap": 2,
     "Secret": 1,
     "Service": 3,
-    "PersistentVolumeClaim": 1,
     "Deployment": 2,
     "StatefulSet": 1,
     "Job": 1,
     "Ingress": 1,
-    "NetworkPolicy": 6,
+    "NetworkPolicy": 7,
     "PodDisruptionBudget": 2,
     "HorizontalPodAutoscaler": 1,
+}
+# No PersistentVolumeClaim of the app's: the images are in object storage. prod reaches an
+# external store (one NetworkPolicy for it); dev runs one SeaweedFS pod (its ServiceAccount,
+# Service, StatefulSet, and a policy each for it and for the backend's way to it).
+OVERLAY_EXTRA_KINDS = {
+    "prod": {},
+    "dev": {"ServiceAccount": 1, "Service": 1, "StatefulSet": 1, "NetworkPolicy": 1},
 }
 
 
@@ -97,7 +104,10 @@ def test_overlay_builds_with_every_resource(rendered: dict[str, Rendered], overl
     counts: dict[str, int] = {}
     for doc in rendered[overlay].docs:
         counts[doc["kind"]] = counts.get(doc["kind"], 0) + 1
-    assert counts == EXPECTED_KINDS
+    expected = dict(EXPECTED_KINDS)
+    for kind, extra in OVERLAY_EXTRA_KINDS[overlay].items():
+        expected[kind] = expected.get(kind, 0) + extra
+    assert counts == expected
 
 
 def kubectl_or_none() -> str | None:
@@ -149,14 +159,24 @@ def test_secrets_stay_out_of_git(overlay: str) -> None:
             if line and not line.startswith("#")
         )
     }
-    assert values == {"JWT_SECRET_KEY": "", "POSTGRES_PASSWORD": ""}
+    assert values == {
+        "JWT_SECRET_KEY": "",
+        "POSTGRES_PASSWORD": "",
+        "S3_ACCESS_KEY_ID": "",
+        "S3_SECRET_ACCESS_KEY": "",
+    }
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_secret_comes_from_secrets_env(rendered: dict[str, Rendered], overlay: str) -> None:
     """The Secret holds exactly the keys the pods read, from the overlay's secrets.env."""
     secret = rendered[overlay].generated("Secret", "gamecoll-secrets")
-    assert set(secret["data"]) == {"JWT_SECRET_KEY", "POSTGRES_PASSWORD"}
+    assert set(secret["data"]) == {
+        "JWT_SECRET_KEY",
+        "POSTGRES_PASSWORD",
+        "S3_ACCESS_KEY_ID",
+        "S3_SECRET_ACCESS_KEY",
+    }
 
 
 # --- schema and policy checks ---------------------------------------------------------------
@@ -169,7 +189,7 @@ def test_manifests_match_the_kubernetes_schema(rendered: dict[str, Rendered], ov
         [tool("kubernetes-validate"), "--strict", "-k", KUBERNETES_VERSION, rendered[overlay].path]
     )
     assert result.returncode == 0, explain(result)
-    assert result.stdout.count("passed for resource") == sum(EXPECTED_KINDS.values())
+    assert result.stdout.count("passed for resource") == len(rendered[overlay].docs)
 
 
 def test_schema_check_rejects_an_unknown_field(
@@ -425,24 +445,39 @@ def test_settings_match_the_proxy_chain(rendered: dict[str, Rendered], overlay: 
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_images_volume_is_shared_by_every_backend_pod(
+def test_images_live_in_object_storage_not_on_a_shared_volume(
     rendered: dict[str, Rendered], overlay: str
 ) -> None:
-    """One ReadWriteMany claim mounted at IMAGE_DIR in the backend pods."""
+    """STORAGE_BACKEND=s3 with a bucket, keys from the Secret, no ReadWriteMany claim anywhere."""
     r = rendered[overlay]
-    claim = r.one("PersistentVolumeClaim", "gamecoll-images")
-    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    settings = config(r)
+    assert settings["STORAGE_BACKEND"] == "s3"
+    assert settings["S3_BUCKET"]
+    assert "S3_SECRET_ACCESS_KEY" not in settings and "S3_ACCESS_KEY_ID" not in settings
     spec = pod_spec(r.one("Deployment", "gamecoll-backend"))
-    volume = next(v for v in spec["volumes"] if "persistentVolumeClaim" in v)
-    assert volume["persistentVolumeClaim"]["claimName"] == "gamecoll-images"
-    mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
-    assert mounts[volume["name"]] == config(r)["IMAGE_DIR"] == "/src/data/images"
+    env = {e["name"]: e for e in spec["containers"][0]["env"]}
+    for key in ("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"):
+        assert env[key]["valueFrom"]["secretKeyRef"]["key"] == key
+    assert not [v for v in spec["volumes"] if "persistentVolumeClaim" in v]
+    claims = [d for d in r.docs if d["kind"] == "PersistentVolumeClaim"]
+    for sts in r.find("StatefulSet"):
+        claims.extend(sts["spec"].get("volumeClaimTemplates", []))
+    modes = [mode for claim in claims for mode in claim["spec"]["accessModes"]]
+    assert "ReadWriteMany" not in modes
 
 
-def test_prod_names_a_storage_class_for_the_images() -> None:
-    """prod sets a ReadWriteMany-capable class explicitly (the default class rarely is)."""
-    patch = yaml.safe_load((REPO / "k8s/overlays/prod/images-storage.yaml").read_text())
-    assert patch["spec"]["storageClassName"]
+def test_dev_runs_seaweedfs_with_the_apps_keys(rendered: dict[str, Rendered]) -> None:
+    """dev's app points at its SeaweedFS pod, which takes the same keys and makes the bucket."""
+    r = rendered["dev"]
+    assert config(r)["S3_ENDPOINT_URL"] == "http://gamecoll-seaweedfs:8333"
+    sts = r.one("StatefulSet", "gamecoll-seaweedfs")
+    container = pod_spec(sts)["containers"][0]
+    assert container["image"].startswith("chrislusf/seaweedfs:")
+    assert container["args"][0] == "mini" and "-bucket=$(S3_BUCKET)" in container["args"]
+    env = {e["name"]: e["valueFrom"] for e in container["env"]}
+    assert env["AWS_ACCESS_KEY_ID"]["secretKeyRef"]["key"] == "S3_ACCESS_KEY_ID"
+    assert env["AWS_SECRET_ACCESS_KEY"]["secretKeyRef"]["key"] == "S3_SECRET_ACCESS_KEY"
+    assert r.one("Service", sts["spec"]["serviceName"])["spec"]["ports"][0]["port"] == 8333
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
@@ -523,6 +558,7 @@ def test_nginx_finds_the_backend_pods_by_dns(rendered: dict[str, Rendered], over
 # both allow it; a pod that no policy selects for a direction is open in that direction.
 
 Pod = tuple[str, str, dict[str, str], list[tuple[int, str]]]  # name, namespace, labels, ports
+OUTSIDE = "outside"  # the namespace of the model's "internet" pod
 
 
 def matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
@@ -533,8 +569,13 @@ def matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
 
 
 def peer_matches(peer: dict[str, Any], policy_ns: str, pod: Pod) -> bool:
-    assert "ipBlock" not in peer, "evaluator does not know ipBlock"
     _, namespace, labels, _ = pod
+    if "ipBlock" in peer:
+        # Used here only for the world outside, with the private ranges (the cluster's pods)
+        # excepted: it matches the outside and no pod.
+        block = peer["ipBlock"]
+        assert block["cidr"] == "0.0.0.0/0" and "10.0.0.0/8" in block["except"], block
+        return namespace == OUTSIDE
     if "namespaceSelector" in peer:
         ns_ok = matches(peer["namespaceSelector"], {"kubernetes.io/metadata.name": namespace})
     else:
@@ -588,8 +629,9 @@ def test_network_allows_exactly_the_intended_paths(
     rendered: dict[str, Rendered], overlay: str
 ) -> None:
     """Every pod-to-pod connection is checked: exactly Ingress controller -> nginx -> backend ->
-    PostgreSQL, the Job -> PostgreSQL, and DNS for every pod of ours are allowed; nothing else
-    (the Ingress cannot skip nginx, nginx cannot reach PostgreSQL, nothing leaves the cluster)."""
+    PostgreSQL, the Job -> PostgreSQL, the backend -> its object store (HTTPS outside in prod,
+    the SeaweedFS pod in dev), and DNS for every pod of ours are allowed; nothing else (the
+    Ingress cannot skip nginx, nginx cannot reach PostgreSQL, only the backend leaves)."""
     r = rendered[overlay]
     policies = r.find("NetworkPolicy")
     ours: list[Pod] = []
@@ -609,7 +651,7 @@ def test_network_allows_exactly_the_intended_paths(
     )
     dns: Pod = ("coredns", "kube-system", {"k8s-app": "kube-dns"}, [(53, "UDP"), (53, "TCP")])
     stranger: Pod = ("stranger", "default", {"app": "other"}, [(8080, "TCP")])
-    internet: Pod = ("internet", "outside", {}, [(443, "TCP")])
+    internet: Pod = ("internet", OUTSIDE, {}, [(443, "TCP")])
     pods = [*ours, ingress_controller, dns, stranger, internet]
 
     expected = {
@@ -618,6 +660,11 @@ def test_network_allows_exactly_the_intended_paths(
         ("gamecoll-backend", "gamecoll-postgres", 5432),
         ("gamecoll-migrate", "gamecoll-postgres", 5432),
     } | {(name, "coredns", 53) for name, _, _, _ in ours}
+    expected.add(
+        ("gamecoll-backend", "internet", 443)
+        if overlay == "prod"
+        else ("gamecoll-backend", "gamecoll-seaweedfs", 8333)
+    )
     allowed = set()
     for src, dst in product(pods, pods):
         if src is dst or (src[1] != NAMESPACE and dst[1] != NAMESPACE):
