@@ -96,6 +96,7 @@ GROUPS = {
     "memory": MEMORY_SCENARIOS,
     "workers": WORKER_SCENARIOS,
     "scale": SCALE_SCENARIOS,
+    "storage": (),  # bench/storage_s3.py: S3 against the local disk, its own servers
 }
 ITEM_SCENARIOS = frozenset(
     {
@@ -1354,6 +1355,8 @@ def run(
                 bench.run()
             finally:
                 problems = bench.cleanup()
+            if bench.selected("storage"):
+                results["storage_s3"] = run_storage_s3(plan, workdir)
             bench.ratios()
             bench.worker_ratios()
             results["collection_api"] = bench.collection_api
@@ -1392,10 +1395,27 @@ def run(
     if code == 0:
         print()
         print(format_table(results))
+        if "scenarios" in results.get("storage_s3", {}):
+            from bench import storage_s3
+
+            print("\nobject storage (S3) against the local disk:")
+            print(storage_s3.format_table(results["storage_s3"]))
         print(f"\nresults: {out}")
     else:
         print(f"bench: partial results in {target}", file=sys.stderr)
     return code
+
+
+def run_storage_s3(plan: Plan, workdir: Path) -> dict[str, Any]:
+    """The `storage` group (bench/storage_s3.py); a failure is recorded, not raised."""
+    from bench import storage_s3
+
+    try:
+        return storage_s3.run(
+            storage_s3.SMOKE if plan.mode == "smoke" else storage_s3.FULL, workdir / "storage"
+        )
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
 def with_overrides(plan: Plan, **changes: Any) -> Plan:
