@@ -106,3 +106,38 @@ def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("JWT_SECRET_KEY", raising=False)
     settings = load_settings(dotenv=env_file)
     assert settings.port == 9001 and settings.jwt_secret_key == SECRET
+
+
+S3_KEYS = {"S3_BUCKET": "gamecoll", "S3_ACCESS_KEY_ID": "key", "S3_SECRET_ACCESS_KEY": "secret"}
+
+
+def test_storage_defaults_to_local_and_s3_settings_are_read() -> None:
+    assert load().storage_backend == "local"
+    s = load(
+        STORAGE_BACKEND="s3",
+        S3_ENDPOINT_URL="http://127.0.0.1:8333/",
+        S3_PREFIX="/gamecoll/photos",
+        **{**S3_KEYS, "S3_SECRET_ACCESS_KEY": "do-not-log-this-value"},
+    )
+    assert (s.storage_backend, s.s3_bucket, s.s3_region) == ("s3", "gamecoll", "us-east-1")
+    assert s.s3_endpoint_url == "http://127.0.0.1:8333"
+    assert s.s3_prefix == "gamecoll/photos/"
+    assert "do-not-log-this-value" not in repr(s)  # out of logs and tracebacks
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"STORAGE_BACKEND": "s3"}, "S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY"),
+        ({"STORAGE_BACKEND": "s3", "S3_BUCKET": "b-1", "S3_ACCESS_KEY_ID": "k"}, "S3_SECRET"),
+        ({"STORAGE_BACKEND": "nfs"}, "STORAGE_BACKEND='nfs' must be one of: local, s3"),
+        ({**S3_KEYS, "S3_ENDPOINT_URL": "s3.example.com"}, "S3_ENDPOINT_URL"),
+        ({**S3_KEYS, "S3_BUCKET": "Bad_Bucket"}, "S3_BUCKET='Bad_Bucket' is not a bucket"),
+        ({**S3_KEYS, "S3_PREFIX": "../up"}, "S3_PREFIX"),
+    ],
+)
+def test_bad_storage_settings_are_one_clear_line(env: dict[str, str], words: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(**env)
+    message = str(caught.value)
+    assert words in message and "\n" not in message
