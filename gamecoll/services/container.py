@@ -54,6 +54,7 @@ def build_services(settings: Settings) -> Services:
             secret=settings.jwt_secret_key,
             algorithm=settings.jwt_algorithm,
             issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
         ),
         access_lifetime=timedelta(minutes=settings.access_token_expire_minutes),
         refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
