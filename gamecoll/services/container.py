@@ -10,6 +10,7 @@ from gamecoll.security.tokens import TokenCodec
 from gamecoll.services.auth import AuthService
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.items import ItemService
+from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
@@ -60,8 +61,9 @@ def build_services(settings: Settings) -> Services:
         refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
         reuse_grace=timedelta(seconds=settings.refresh_reuse_grace_seconds),
     )
-    auth = AuthService(hasher=hasher, limiter=limiter, sessions=sessions)
-    users = UserService(hasher=hasher, sessions=sessions)
+    checks = PasswordChecks(hasher=hasher, limiter=limiter)
+    auth = AuthService(hasher=hasher, limiter=limiter, checks=checks, sessions=sessions)
+    users = UserService(hasher=hasher, checks=checks, sessions=sessions)
     storage = LocalStorage(settings.image_dir)
     items = ItemService(
         storage=storage,
