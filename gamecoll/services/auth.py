@@ -92,7 +92,7 @@ class AuthService:
         self, *, identifier: str, password: str, ip: str, user_agent: str
     ) -> IssuedTokens:
         """Check credentials; unknown account and wrong password answer alike."""
-        account = identifier.strip().lower()
+        account = rules.account_key(identifier)
         if not account or not password:
             raise ValidationFailed(
                 fields={
