@@ -195,5 +195,7 @@ def test_signing_the_same_claims_twice_gives_the_same_token() -> None:
 
 def test_the_claims_the_refusals_start_from_are_accepted() -> None:
     """Each refused token above differs from this accepted one in one claim only."""
-    claims = codec.decode(jwt.encode(_claims(), SECRET), expected="access")
+    now = int(datetime.now(UTC).timestamp())  # NOW was taken at import, maybe long ago
+    fresh = _claims(iat=now, nbf=now, exp=now + 60)
+    claims = codec.decode(jwt.encode(fresh, SECRET), expected="access")
     assert claims.user_id == USER and claims.session_id == SESSION
