@@ -40,6 +40,7 @@ class Settings:
     jwt_secret_key: str = ""
     jwt_algorithm: str = "HS256"
     jwt_issuer: str = "gamecoll"
+    jwt_audience: str = "gamecoll"
     access_token_expire_minutes: int = 15
     refresh_token_expire_minutes: int = 10080
     refresh_reuse_grace_seconds: int = 10
@@ -318,6 +319,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         jwt_secret_key=secret,
         jwt_algorithm=algorithm,
         jwt_issuer=r.get(("JWT_ISSUER",), _text, d.jwt_issuer),
+        jwt_audience=r.get(("JWT_AUDIENCE",), _text, d.jwt_audience),
         access_token_expire_minutes=r.get(
             ("ACCESS_TOKEN_EXPIRE_MINUTES",), _int(1, 1440), d.access_token_expire_minutes
         ),

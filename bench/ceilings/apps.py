@@ -1,9 +1,9 @@
 """The two ceiling apps the issue names.
 
 - `bare`: a bare Sanic JSON handler, the ceiling for `/healthz`.
-- `jwt_pg`: a Sanic handler that decodes a JWT (same algorithm, issuer and required claims as
-  gamecoll's access tokens) and reads one row by primary key through an asyncpg pool: the
-  ceiling for every authenticated endpoint.
+- `jwt_pg`: a Sanic handler that decodes a JWT (same algorithm, issuer, audience and required
+  claims as gamecoll's access tokens) and reads one row by primary key through an asyncpg
+  pool: the ceiling for every authenticated endpoint.
 
 Neither uses sanic-ext, middleware or an ORM: that is the point of a ceiling.
 """
@@ -19,7 +19,7 @@ import asyncpg
 import jwt
 from sanic import HTTPResponse, Request, Sanic, json
 
-REQUIRED_CLAIMS = ["iss", "sub", "sid", "jti", "iat", "exp", "typ"]
+from gamecoll.security.tokens import REQUIRED_CLAIMS
 
 
 def create_bare() -> Sanic[Any, Any]:
@@ -40,6 +40,7 @@ def create_jwt_pg() -> Sanic[Any, Any]:
     app.config.ACCESS_LOG = False
     secret = os.environ["JWT_SECRET_KEY"]
     issuer = os.environ.get("JWT_ISSUER", "gamecoll")
+    audience = os.environ.get("JWT_AUDIENCE", "gamecoll")
     dsn = os.environ["DATABASE_URL"]
 
     @app.before_server_start
@@ -66,6 +67,7 @@ def create_jwt_pg() -> Sanic[Any, Any]:
                 secret,
                 algorithms=["HS256"],
                 issuer=issuer,
+                audience=audience,
                 leeway=5,
                 options={"require": REQUIRED_CLAIMS},
             )

@@ -36,27 +36,76 @@ def password_problem(password: str) -> str | None:
     return None
 
 
-def _prehash(password: str) -> bytes:
-    """Reduce any password to 44 bytes so bcrypt's 72-byte limit never truncates it."""
-    digest = hashlib.sha256(password.encode("utf-8")).digest()
-    return base64.b64encode(digest)
+# Hashes written since the salted pre-hash: passlib's `bcrypt_sha256` v2 format,
+# `$bcrypt-sha256$v=2,t=2b,r=<cost>$<22-char salt>$<31-char digest>`.
+SALTED_PREFIX = "$bcrypt-sha256$v=2,"
+# Older hashes are plain bcrypt (`$2b$<cost>$...`) over an unsalted SHA-256: verified, then
+# upgraded by the next successful login.
+_SALT_CHARS = 22
+
+
+def _legacy_prehash(password: str) -> bytes:
+    """Return the old unsalted pre-hash (base64 SHA-256), kept to verify old hashes."""
+    return base64.b64encode(hashlib.sha256(password.encode("utf-8")).digest())
+
+
+def _salted_prehash(password: str, salt: str) -> bytes:
+    """Reduce a password to 44 bytes with HMAC-SHA256 keyed by the hash's own salt.
+
+    Keyed by the salt, the value bcrypt sees is different for every account, so a plain
+    SHA-256 of the password leaked elsewhere cannot be tested against our hashes
+    ("password shucking"); 44 bytes also stay under bcrypt's 72-byte limit.
+    """
+    key = hmac.new(salt.encode("ascii"), password.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b64encode(key)
 
 
 def hash_password(password: str, rounds: int) -> str:
-    """Hash a password with bcrypt at the given cost."""
-    return bcrypt.hashpw(_prehash(password), bcrypt.gensalt(rounds)).decode("ascii")
+    """Hash a password with bcrypt at the given cost, behind the salted pre-hash."""
+    config = bcrypt.gensalt(rounds).decode("ascii")  # "$2b$12$" + 22 salt characters
+    salt = config[-_SALT_CHARS:]
+    full = bcrypt.hashpw(_salted_prehash(password, salt), config.encode("ascii"))
+    digest = full.decode("ascii")[len(config) :]
+    return f"{SALTED_PREFIX}t=2b,r={rounds}${salt}${digest}"
+
+
+def _parse_salted(password_hash: str) -> tuple[str, str] | None:
+    """Split a salted hash into the bcrypt hash it stands for and its salt; None if malformed."""
+    parts = password_hash.split("$")
+    # ["", "bcrypt-sha256", "v=2,t=2b,r=12", salt, digest]
+    if len(parts) != 5 or len(parts[3]) != _SALT_CHARS:
+        return None
+    params = dict(item.partition("=")[::2] for item in parts[2].split(","))
+    rounds = params.get("r", "")
+    if params.get("v") != "2" or params.get("t") != "2b" or not rounds.isdigit():
+        return None
+    return f"$2b${int(rounds):02d}${parts[3]}{parts[4]}", parts[3]
 
 
 def verify_password(password: str, password_hash: str) -> bool:
-    """Check a password against a stored hash; False on any malformed hash."""
+    """Check a password against a stored hash (salted or legacy); False on a malformed one."""
     try:
-        return bcrypt.checkpw(_prehash(password), password_hash.encode("ascii"))
-    except ValueError:
+        if password_hash.startswith(SALTED_PREFIX):
+            parsed = _parse_salted(password_hash)
+            if parsed is None:
+                return False
+            bcrypt_hash, salt = parsed
+            return bcrypt.checkpw(_salted_prehash(password, salt), bcrypt_hash.encode("ascii"))
+        return bcrypt.checkpw(_legacy_prehash(password), password_hash.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
         return False
 
 
+def is_legacy(password_hash: str) -> bool:
+    """Tell whether a stored hash uses the old unsalted pre-hash (and should be upgraded)."""
+    return not password_hash.startswith(SALTED_PREFIX)
+
+
 def hash_rounds(password_hash: str) -> int:
-    """Read the cost factor from a bcrypt hash (`$2b$12$...`), 0 when unreadable."""
+    """Read the cost factor from a stored hash, 0 when unreadable."""
+    if password_hash.startswith(SALTED_PREFIX):
+        parsed = _parse_salted(password_hash)
+        password_hash = parsed[0] if parsed else ""
     parts = password_hash.split("$")
     try:
         return int(parts[2])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import secrets
 import time
 import uuid
@@ -16,7 +17,12 @@ import jwt
 TokenType = Literal["access", "refresh"]
 VERIFIED_TOKENS_KEPT = 1024
 """Verified access tokens remembered per process (about 1 KiB each)."""
-REQUIRED_CLAIMS = ["iss", "sub", "sid", "jti", "iat", "exp", "typ"]
+REQUIRED_CLAIMS = ["iss", "aud", "sub", "sid", "jti", "iat", "nbf", "exp", "typ"]
+DATE_CLAIMS = ("iat", "nbf", "exp")
+# Numeric dates outside this range are refused, whatever their signature (2001 to 2100).
+EARLIEST_DATE = 1_000_000_000
+LATEST_DATE = 4_102_444_800
+_SUCCESSOR_LABEL = b"gamecoll refresh successor v1"
 
 
 class TokenError(Exception):
@@ -37,11 +43,12 @@ class Claims:
 
 @dataclass(frozen=True)
 class TokenCodec:
-    """Encode and verify tokens with one secret, one algorithm and one issuer."""
+    """Encode and verify tokens with one secret, one algorithm, one issuer and one audience."""
 
     secret: str
     algorithm: str
     issuer: str
+    audience: str = "gamecoll"
     leeway_seconds: int = 5
     # The key checked once here: given the bare secret, PyJWT re-checks on every decode that
     # it is not a PEM, SSH or DER key (a DER parse attempt), a fifth of a decode's time.
@@ -50,11 +57,26 @@ class TokenCodec:
     _verified: dict[str, Claims] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _successor_key: bytes = field(init=False, repr=False, compare=False, default=b"")
 
     def __post_init__(self) -> None:
         secret = base64.urlsafe_b64encode(self.secret.encode("utf-8")).decode().rstrip("=")
         key = jwt.PyJWK({"kty": "oct", "k": secret}, algorithm=self.algorithm)
         object.__setattr__(self, "_key", key)
+        # A key of its own for successor ids, derived so it never signs anything itself.
+        successor_key = hmac.new(
+            self.secret.encode("utf-8"), _SUCCESSOR_LABEL, hashlib.sha256
+        ).digest()
+        object.__setattr__(self, "_successor_key", successor_key)
+
+    def successor_jti(self, spent_jti: str, type: TokenType) -> str:
+        """Derive the id of the token that replaces a spent refresh token.
+
+        The same spent token always gives the same successor ids, so a replay within the
+        grace window re-creates the very pair the first use got, with nothing secret stored.
+        """
+        mac = hmac.new(self._successor_key, f"{type}:{spent_jti}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
     def encode(
         self,
@@ -64,13 +86,18 @@ class TokenCodec:
         session_id: uuid.UUID,
         now: datetime,
         lifetime: timedelta,
+        jti: str | None = None,
     ) -> tuple[str, Claims]:
-        """Sign a new token and return it with its claims."""
+        """Sign a new token (random id unless given) and return it with its claims.
+
+        Signing is deterministic: the same claims give the same token.
+        """
         iat = int(now.timestamp())
-        exp = int((now + lifetime).timestamp())
-        jti = secrets.token_urlsafe(24)
+        exp = iat + int(lifetime.total_seconds())
+        jti = jti or secrets.token_urlsafe(24)
         payload = {
             "iss": self.issuer,
+            "aud": self.audience,
             "sub": str(user_id),
             "sid": str(session_id),
             "jti": jti,
@@ -110,11 +137,21 @@ class TokenCodec:
                 self._key,
                 algorithms=[self.algorithm],
                 issuer=self.issuer,
+                audience=self.audience,
                 leeway=self.leeway_seconds,
                 options={"require": REQUIRED_CLAIMS},
             )
         except jwt.PyJWTError as exc:
             raise TokenError(str(exc)) from None
+        except (OverflowError, ValueError, TypeError):
+            raise TokenError("malformed claims") from None
+        for name in DATE_CLAIMS:
+            value = payload[name]
+            # PyJWT takes "123" and 1e300 (it only calls int()): insist on a JSON integer.
+            if type(value) is not int or not EARLIEST_DATE <= value <= LATEST_DATE:
+                raise TokenError(f"the {name} claim must be a whole number of seconds")
+        if not payload["iat"] <= payload["exp"] or not payload["nbf"] <= payload["exp"]:
+            raise TokenError("the token expires before it starts")
         kind = payload.get("typ")
         if kind not in ("access", "refresh"):
             raise TokenError("unknown token type")

@@ -10,6 +10,7 @@ from gamecoll.errors import Conflict, InvalidCredentials, ValidationFailed
 from gamecoll.models import User
 from gamecoll.services import rules
 from gamecoll.services.hashing import PasswordHasher
+from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.sessions import IssuedTokens, SessionService
 
@@ -18,10 +19,16 @@ class AuthService:
     """Create accounts and check credentials."""
 
     def __init__(
-        self, *, hasher: PasswordHasher, limiter: RateLimiter, sessions: SessionService
+        self,
+        *,
+        hasher: PasswordHasher,
+        limiter: RateLimiter,
+        checks: PasswordChecks,
+        sessions: SessionService,
     ) -> None:
         self.hasher = hasher
         self.limiter = limiter
+        self.checks = checks
         self.sessions = sessions
 
     async def register(
@@ -85,7 +92,7 @@ class AuthService:
         self, *, identifier: str, password: str, ip: str, user_agent: str
     ) -> IssuedTokens:
         """Check credentials; unknown account and wrong password answer alike."""
-        account = identifier.strip().lower()
+        account = rules.account_key(identifier)
         if not account or not password:
             raise ValidationFailed(
                 fields={
@@ -95,13 +102,11 @@ class AuthService:
                 }
             )
         await self.limiter.hit(action="login", ip=ip)
-        await self.limiter.check_account(account=account)
         user = await self.find_account(account)
-        valid = await self.hasher.verify(password, user.password_hash if user else None)
+        # Counted per account (its id), or per typed name when no account matches.
+        valid = await self.checks.check(user=user, password=password, typed=account)
         if user is None or not valid:
-            await self.limiter.record_failure(account=account)
             raise InvalidCredentials()
-        await self.limiter.clear_failures(account=account)
         if self.hasher.needs_rehash(user.password_hash):
             user.password_hash = await self.hasher.hash(password)
             await user.save(update_fields=["password_hash", "updated_at"])

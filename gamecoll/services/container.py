@@ -10,6 +10,7 @@ from gamecoll.security.tokens import TokenCodec
 from gamecoll.services.auth import AuthService
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.items import ItemService
+from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
@@ -55,13 +56,15 @@ def build_services(settings: Settings) -> Services:
             secret=settings.jwt_secret_key,
             algorithm=settings.jwt_algorithm,
             issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
         ),
         access_lifetime=timedelta(minutes=settings.access_token_expire_minutes),
         refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
         reuse_grace=timedelta(seconds=settings.refresh_reuse_grace_seconds),
     )
-    auth = AuthService(hasher=hasher, limiter=limiter, sessions=sessions)
-    users = UserService(hasher=hasher, sessions=sessions)
+    checks = PasswordChecks(hasher=hasher, limiter=limiter)
+    auth = AuthService(hasher=hasher, limiter=limiter, checks=checks, sessions=sessions)
+    users = UserService(hasher=hasher, checks=checks, sessions=sessions)
     storage = build_storage(settings)
     items = ItemService(
         storage=storage,

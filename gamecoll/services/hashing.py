@@ -74,8 +74,10 @@ class PasswordHasher:
         return bool(result) and password_hash is not None
 
     def needs_rehash(self, password_hash: str) -> bool:
-        """Tell whether a stored hash is cheaper than the configured cost."""
-        return passwords.hash_rounds(password_hash) < self.rounds
+        """Tell whether a stored hash is cheaper than the configured cost or pre-hash is old."""
+        return (
+            passwords.is_legacy(password_hash) or passwords.hash_rounds(password_hash) < self.rounds
+        )
 
     def close(self) -> None:
         """Stop the threads."""

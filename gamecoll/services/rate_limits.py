@@ -74,7 +74,7 @@ class RateLimiter:
             )
 
     async def check_account(self, *, account: str) -> None:
-        """Refuse a login for an account that is locked after failed attempts."""
+        """Refuse a password check for an account locked after failed attempts."""
         now = int(time.time())
         rows = await _query(
             "SELECT locked_until FROM login_failures WHERE key = ?", [account[:400]]
@@ -82,11 +82,13 @@ class RateLimiter:
         if rows and int(rows[0]["locked_until"]) > now:
             wait = int(rows[0]["locked_until"]) - now
             raise RateLimited(
-                wait, f"Too many failed logins for this account; try again in {wait} seconds."
+                wait,
+                f"Too many failed logins or password checks for this account; "
+                f"try again in {wait} seconds.",
             )
 
     async def record_failure(self, *, account: str) -> None:
-        """Count a failed login and lock the account for a time that doubles each time."""
+        """Count a failed password check; past the limit, lock for a time that doubles."""
         now = int(time.time())
         rows = await _query(
             "INSERT INTO login_failures (key, failures, locked_until, last_failure_at) "
@@ -107,5 +109,5 @@ class RateLimiter:
             )
 
     async def clear_failures(self, *, account: str) -> None:
-        """Forget failed logins after a success."""
+        """Forget failed password checks after a success."""
         await _query("DELETE FROM login_failures WHERE key = ?", [account[:400]])

@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from gamecoll.errors import ValidationFailed
+from gamecoll.security.identities import display_form, has_invisible, identity_key
 from gamecoll.security.passwords import password_problem
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.\-]{3,32}")
@@ -20,11 +21,20 @@ def fail(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(message, fields={field: message})
 
 
+INVISIBLE_MESSAGE = (
+    "Remove the invisible or control characters (such as zero-width spaces or "
+    "text-direction marks)."
+)
+
+
 def clean_email(value: str, field: str = "email") -> str:
-    """Normalise an email address (trimmed, lowercased) or raise 422."""
-    email = value.strip().lower()
-    if not email:
+    """Normalise an email address (NFKC, case-folded, trimmed) or raise 422."""
+    raw = value.strip()
+    if not raw:
         raise fail(field, "Enter your email address.")
+    if has_invisible(raw):
+        raise fail(field, INVISIBLE_MESSAGE)
+    email = identity_key(raw)
     if len(email) > EMAIL_MAX or not EMAIL_RE.fullmatch(email):
         raise fail(field, "Enter a valid email address, like name@example.com.")
     return email
@@ -34,15 +44,22 @@ def clean_username(value: str | None, field: str = "username") -> str | None:
     """Check a username (3 to 32 of A-Z a-z 0-9 _ . -); empty means none."""
     if value is None or value.strip() == "":
         return None
-    username = value.strip()
+    if has_invisible(value.strip()):
+        raise fail(field, INVISIBLE_MESSAGE)
+    username = display_form(value)  # fullwidth letters become ASCII ones
     if not USERNAME_RE.fullmatch(username):
         raise fail(field, "Use 3 to 32 letters, digits, dots, dashes or underscores.")
     return username
 
 
 def username_key(username: str | None) -> str | None:
-    """Return the case-insensitive key under which a username is unique."""
-    return username.lower() if username else None
+    """Return the key under which a username is unique (normalised, case-folded)."""
+    return identity_key(username) if username else None
+
+
+def account_key(identifier: str) -> str:
+    """Return the key a login's email or username is looked up by (as stored)."""
+    return identity_key(identifier)
 
 
 def check_new_password(value: str, field: str = "password") -> str:

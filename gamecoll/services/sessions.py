@@ -15,7 +15,7 @@ from gamecoll.errors import InvalidToken, NotFound
 from gamecoll.models import Item, RefreshToken, Session, User
 from gamecoll.models.fixed_sql import FixedSelect, db_value, python_value
 from gamecoll.security.csrf import new_csrf_token
-from gamecoll.security.tokens import TokenCodec, TokenError, token_hash
+from gamecoll.security.tokens import Claims, TokenCodec, TokenError, token_hash
 from gamecoll.services.clock import utcnow
 
 # last_used_at is written at most this often per session on ordinary requests.
@@ -104,27 +104,48 @@ class SessionService:
             )
             return await self._mint(user=user, session=session, now=now)
 
-    async def _mint(self, *, user: User, session: Session, now: datetime) -> IssuedTokens:
-        access, _ = self.codec.encode(
+    async def _mint(
+        self, *, user: User, session: Session, now: datetime, after: str | None = None
+    ) -> IssuedTokens:
+        """Sign a pair and store its refresh token; `after` is the jti of the token it replaces."""
+        tokens = self._sign(user=user, session=session, now=now, after=after)
+        await RefreshToken.create(token_hash=token_hash(tokens.refresh_token), session=session)
+        return tokens
+
+    def _sign(
+        self, *, user: User, session: Session, now: datetime, after: str | None
+    ) -> IssuedTokens:
+        """Sign a pair: random ids for a new session, ids derived from `after` for a successor.
+
+        Signing is deterministic, so the successor of one spent token is always the same pair
+        when signed with the same `now` (the moment the token was spent).
+        """
+        ids = {
+            kind: self.codec.successor_jti(after, kind) if after else None
+            for kind in ("access", "refresh")
+        }
+        access, access_claims = self.codec.encode(
             type="access",
             user_id=user.id,
             session_id=session.id,
             now=now,
             lifetime=self.access_lifetime,
+            jti=ids["access"],
         )
-        refresh, _ = self.codec.encode(
+        refresh, refresh_claims = self.codec.encode(
             type="refresh",
             user_id=user.id,
             session_id=session.id,
             now=now,
             lifetime=self.refresh_lifetime,
+            jti=ids["refresh"],
         )
-        await RefreshToken.create(token_hash=token_hash(refresh), session=session)
+        moment = int(utcnow().timestamp())
         return IssuedTokens(
             access_token=access,
             refresh_token=refresh,
-            expires_in=int(self.access_lifetime.total_seconds()),
-            refresh_expires_in=int(self.refresh_lifetime.total_seconds()),
+            expires_in=max(1, access_claims.expires_at - moment),
+            refresh_expires_in=max(1, refresh_claims.expires_at - moment),
             csrf_token=session.csrf_token,
             user=user,
             session=SessionRef(id=session.id, csrf_token=session.csrf_token),
@@ -170,44 +191,63 @@ class SessionService:
         return Principal(user=user, session=session), row
 
     async def rotate(self, *, refresh_token: str, ip: str, user_agent: str) -> IssuedTokens:
-        """Spend a refresh token and issue a new pair; a replayed token ends the session."""
+        """Spend a refresh token and issue its successor pair; a late replay ends the session.
+
+        Within the grace window a replay of the spent token gets the very pair its first use
+        got (re-signed from the spent token's id and the moment it was spent), so a session
+        never has more than one live refresh token. Later, a replay ends the session.
+        """
         try:
             claims = self.codec.decode(refresh_token, expected="refresh")
         except TokenError:
             raise InvalidToken("The refresh token is not valid or has expired.") from None
         digest = token_hash(refresh_token)
         now = utcnow()
+        # One transaction: on PostgreSQL a racing UPDATE waits for the winner's commit and
+        # then reads its successor; on SQLite transactions run one at a time.
         async with in_transaction():
             spent = await RefreshToken.filter(
                 token_hash=digest, session_id=claims.session_id, spent_at__isnull=True
             ).update(spent_at=now)
             if spent:
-                return await self._continue(session_id=claims.session_id, ip=ip, ua=user_agent)
-        row = await RefreshToken.get_or_none(token_hash=digest, session_id=claims.session_id)
-        if row is None or row.spent_at is None:
-            raise InvalidToken("The refresh token is not valid or has expired.")
-        if now - row.spent_at <= self.reuse_grace:
-            # Two tabs refreshing at once: the later one gets its own pair, no alarm.
-            async with in_transaction():
-                return await self._continue(session_id=claims.session_id, ip=ip, ua=user_agent)
+                return await self._continue(claims=claims, ip=ip, ua=user_agent, now=now)
+            row = await RefreshToken.get_or_none(token_hash=digest, session_id=claims.session_id)
+            if row is None or row.spent_at is None:
+                raise InvalidToken("The refresh token is not valid or has expired.")
+            if now - row.spent_at <= self.reuse_grace:
+                return await self._replay(claims=claims, spent_at=row.spent_at)
         await self.end(session_id=claims.session_id, reason="refresh_reuse")
         raise InvalidToken("This refresh token was already used; the session has been ended.")
 
-    async def _continue(self, *, session_id: uuid.UUID, ip: str, ua: str) -> IssuedTokens:
-        now = utcnow()
+    async def _live(self, session_id: uuid.UUID) -> Session:
         session = (
-            await Session.filter(id=session_id, revoked_at__isnull=True, expires_at__gt=now)
+            await Session.filter(id=session_id, revoked_at__isnull=True, expires_at__gt=utcnow())
             .select_related("user")
             .first()
         )
         if session is None:
             raise InvalidToken("This session has ended; log in again.")
+        return session
+
+    async def _continue(self, *, claims: Claims, ip: str, ua: str, now: datetime) -> IssuedTokens:
+        session = await self._live(claims.session_id)
         session.last_used_at = now
         session.expires_at = now + self.refresh_lifetime
         session.ip = ip[:64]
         session.user_agent = ua[:512]
         await session.save(update_fields=["last_used_at", "expires_at", "ip", "user_agent"])
-        return await self._mint(user=session.user, session=session, now=now)
+        return await self._mint(user=session.user, session=session, now=now, after=claims.jti)
+
+    async def _replay(self, *, claims: Claims, spent_at: datetime) -> IssuedTokens:
+        """Re-create the pair the spent token's first use got (two tabs refreshing at once)."""
+        session = await self._live(claims.session_id)
+        tokens = self._sign(user=session.user, session=session, now=spent_at, after=claims.jti)
+        # The successor must be the one stored then (not so for tokens spent by older code).
+        if not await RefreshToken.filter(
+            token_hash=token_hash(tokens.refresh_token), session_id=session.id
+        ).exists():
+            raise InvalidToken("The refresh token is not valid or has expired.")
+        return tokens
 
     async def end(self, *, session_id: uuid.UUID, reason: str) -> None:
         """End one session; its tokens fail from now on."""

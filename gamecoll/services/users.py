@@ -8,6 +8,7 @@ from gamecoll.errors import ValidationFailed
 from gamecoll.models import User
 from gamecoll.services import rules
 from gamecoll.services.hashing import PasswordHasher
+from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.sessions import Principal, SessionService
 
 # Called with the user after its row (and by cascade every row it owns) is gone,
@@ -18,8 +19,11 @@ AccountCleanup = Callable[[User], Awaitable[None]]
 class UserService:
     """Change and delete the signed-in user's account."""
 
-    def __init__(self, *, hasher: PasswordHasher, sessions: SessionService) -> None:
+    def __init__(
+        self, *, hasher: PasswordHasher, checks: PasswordChecks, sessions: SessionService
+    ) -> None:
         self.hasher = hasher
+        self.checks = checks
         self.sessions = sessions
         self.cleanups: list[AccountCleanup] = []
 
@@ -32,9 +36,12 @@ class UserService:
     async def change_password(
         self, *, principal: Principal, current_password: str, new_password: str
     ) -> None:
-        """Change the password and end every other session of the user."""
+        """Change the password and end every other session of the user.
+
+        Wrong current passwords count towards the account's lockout, as failed logins do.
+        """
         user = principal.user
-        if not await self.hasher.verify(current_password, user.password_hash):
+        if not await self.checks.check(user=user, password=current_password):
             raise ValidationFailed(
                 "The current password is not right.",
                 fields={"current_password": "The current password is not right."},
@@ -47,9 +54,9 @@ class UserService:
         )
 
     async def delete_account(self, *, principal: Principal, password: str) -> None:
-        """Delete the user and all they own, after checking the password."""
+        """Delete the user and all they own, after checking the password (counted, as above)."""
         user = principal.user
-        if not await self.hasher.verify(password, user.password_hash):
+        if not await self.checks.check(user=user, password=password):
             raise ValidationFailed(
                 "The password is not right.", fields={"password": "The password is not right."}
             )

@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from sanic import HTTPResponse, Request
 
-from gamecoll.errors import ValidationFailed
+from gamecoll.errors import AppError, RateLimited, ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.models import Session
@@ -114,13 +114,24 @@ async def _settings_context(request: Request, **sections: dict[str, Any]) -> dic
 
 
 async def _answer(
-    request: Request, section: str, state: dict[str, Any], *, status: int = 200
+    request: Request,
+    section: str,
+    state: dict[str, Any],
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTTPResponse:
     """Answer a section's form: the section alone for htmx, else the whole page."""
     ctx = await _settings_context(request, **{section: state})
     template = SECTIONS[section] if is_htmx(request) else "settings/page.html"
     ctx["oob_sessions"] = is_htmx(request) and section == "password" and status == 200
-    return renderer(request).response(template, ctx, status=status)
+    return renderer(request).response(template, ctx, status=status, headers=headers)
+
+
+async def _refused(request: Request, section: str, error: AppError) -> HTTPResponse:
+    """Show a section again with the error: next to its fields, or as one message (429)."""
+    state = {"form": {}, "errors": error.fields, "message": "" if error.fields else error.detail}
+    return await _answer(request, section, state, status=error.status, headers=error.headers)
 
 
 @bp.get("/settings")
@@ -161,9 +172,8 @@ async def settings_password(request: Request) -> HTTPResponse:
             current_password=form_text(form, "current_password"),
             new_password=form_text(form, "new_password"),
         )
-    except ValidationFailed as exc:
-        state = {"form": {}, "errors": exc.fields, "message": ""}
-        return await _answer(request, "password", state, status=422)
+    except (ValidationFailed, RateLimited) as exc:
+        return await _refused(request, "password", exc)
     if not is_htmx(request):
         return go(request, "/settings?saved=password#password")
     return await _answer(request, "password", {**_empty_section(), "message": SAVED["password"]})
@@ -209,9 +219,8 @@ async def settings_delete(request: Request) -> HTTPResponse:
         await users.delete_account(
             principal=principal(request), password=form_text(form_data(request), "password")
         )
-    except ValidationFailed as exc:
-        state = {"form": {}, "errors": exc.fields, "message": ""}
-        return await _answer(request, "delete", state, status=422)
+    except (ValidationFailed, RateLimited) as exc:
+        return await _refused(request, "delete", exc)
     request.ctx.new_tokens = None
     request.ctx.clear_auth_cookies = True
     return go(request, "/login?notice=deleted")

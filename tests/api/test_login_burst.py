@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from gamecoll.security import passwords
 from tests.conftest import Database, start_app, stop_app
 from tests.helpers import PASSWORD, bearer, error_of, register, unique_email
 
@@ -74,7 +75,7 @@ async def test_hash_is_upgraded_on_login_when_rounds_rise(database: Database) ->
             row = conn.execute(
                 "SELECT password_hash FROM users WHERE email = ?", (email,)
             ).fetchone()
-        return int(row[0].split("$")[2])
+        return passwords.hash_rounds(row[0])
 
     assert stored_cost() == 4
     live, server = await start_app(database.settings(BCRYPT_ROUNDS="6"))

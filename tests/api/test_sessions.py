@@ -47,27 +47,55 @@ async def test_reusing_a_spent_refresh_token_ends_the_session(
     assert (await refresh(client, rotated["refresh_token"])).status_code == 401
 
 
-async def test_two_tabs_refreshing_at_once_stay_logged_in(client: httpx.AsyncClient) -> None:
+async def test_two_tabs_refreshing_at_once_get_the_same_pair(client: httpx.AsyncClient) -> None:
     tokens = await register(client)
     a, b = await asyncio.gather(
         refresh(client, tokens["refresh_token"]), refresh(client, tokens["refresh_token"])
     )
     assert a.status_code == b.status_code == 200
-    for answer in (a.json(), b.json()):
-        assert (await client.get("/auth/user/me", headers=bearer(answer))).status_code == 200
-    # Both descendants keep working afterwards.
+    assert a.json()["refresh_token"] == b.json()["refresh_token"]
+    assert a.json()["access_token"] == b.json()["access_token"]
+    assert (await client.get("/auth/user/me", headers=bearer(a.json()))).status_code == 200
     assert (await refresh(client, a.json()["refresh_token"])).status_code == 200
-    assert (await refresh(client, b.json()["refresh_token"])).status_code == 200
 
 
-async def test_many_racing_refreshes_never_break_the_rules(client: httpx.AsyncClient) -> None:
+async def test_twenty_parallel_refreshes_yield_one_successor(client: httpx.AsyncClient) -> None:
+    """A replay inside the grace window cannot fork the session into chains of its own."""
     tokens = await register(client)
-    answers = await asyncio.gather(*[refresh(client, tokens["refresh_token"]) for _ in range(6)])
-    ok = [a for a in answers if a.status_code == 200]
-    assert ok, [a.text for a in answers]
-    assert all(a.status_code in (200, 401) for a in answers)
-    issued = {a.json()["refresh_token"] for a in ok}
-    assert len(issued) == len(ok)  # each is its own token
+    answers = await asyncio.gather(*[refresh(client, tokens["refresh_token"]) for _ in range(20)])
+    assert [a.status_code for a in answers] == [200] * 20, [a.text for a in answers]
+    assert len({a.json()["refresh_token"] for a in answers}) == 1
+    assert len({a.json()["access_token"] for a in answers}) == 1
+    successor = answers[0].json()
+    # The one successor moves on; the copies every replayer holds are that same, spent token.
+    onward = await refresh(client, successor["refresh_token"])
+    assert onward.status_code == 200
+    await asyncio.sleep(1.6)  # past the grace window (1 s in this module)
+    replay = await refresh(client, successor["refresh_token"])
+    assert replay.status_code == 401
+    assert "already used" in error_of(replay)["message"]
+    assert (await client.get("/auth/user/me", headers=bearer(onward.json()))).status_code == 401
+
+
+async def test_a_replay_in_the_window_repeats_the_answer_it_got(
+    client: httpx.AsyncClient,
+) -> None:
+    tokens = await register(client)
+    first = (await refresh(client, tokens["refresh_token"])).json()
+    again = await refresh(client, tokens["refresh_token"])
+    assert again.status_code == 200
+    assert again.json()["refresh_token"] == first["refresh_token"]
+    assert again.json()["access_token"] == first["access_token"]
+    assert 0 < again.json()["expires_in"] <= first["expires_in"]
+
+
+async def test_a_replay_in_the_window_of_an_ended_session_is_401(
+    client: httpx.AsyncClient,
+) -> None:
+    tokens = await register(client)
+    first = (await refresh(client, tokens["refresh_token"])).json()
+    assert (await client.post("/auth/logout", headers=bearer(first))).status_code == 204
+    assert (await refresh(client, tokens["refresh_token"])).status_code == 401
 
 
 async def test_refresh_with_the_cookie(client: httpx.AsyncClient) -> None:

@@ -29,10 +29,12 @@ def _claims(**overrides: object) -> dict[str, object]:
     now = int(NOW.timestamp())
     claims: dict[str, object] = {
         "iss": "gamecoll",
+        "aud": "gamecoll",
         "sub": str(USER),
         "sid": str(SESSION),
         "jti": "abc",
         "iat": now,
+        "nbf": now,
         "exp": now + 60,
         "typ": "access",
     }
@@ -92,6 +94,27 @@ def _b64(data: dict[str, object]) -> str:
         ),
         pytest.param(jwt.encode(_claims(sub="not-a-uuid"), SECRET), id="bad-sub"),
         pytest.param("not.a.jwt", id="garbage"),
+        *[
+            pytest.param(
+                jwt.encode({k: v for k, v in _claims().items() if k != name}, SECRET),
+                id=f"missing-{name}",
+            )
+            for name in ("iss", "aud", "sub", "iat", "nbf", "exp", "typ")
+        ],
+        pytest.param(jwt.encode(_claims(aud="another-app"), SECRET), id="other-audience"),
+        pytest.param(
+            jwt.encode(_claims(exp=str(int(NOW.timestamp()) + 60)), SECRET), id="string-exp"
+        ),
+        pytest.param(jwt.encode(_claims(exp=1e300), SECRET), id="exp-1e300"),
+        pytest.param(jwt.encode(_claims(exp=NOW.timestamp() + 60.5), SECRET), id="float-exp"),
+        pytest.param(jwt.encode(_claims(exp=True), SECRET), id="bool-exp"),
+        pytest.param(jwt.encode(_claims(iat=str(int(NOW.timestamp()))), SECRET), id="string-iat"),
+        pytest.param(jwt.encode(_claims(nbf=-1), SECRET), id="negative-nbf"),
+        pytest.param(jwt.encode(_claims(iat=2**62), SECRET), id="iat-far-future"),
+        pytest.param(
+            _b64({"alg": "HS256", "typ": "JWT"}) + "." + _b64(_claims()) + ".sig",
+            id="forged-signature",
+        ),
     ],
 )
 def test_bad_tokens_are_refused(token: str) -> None:
@@ -124,3 +147,55 @@ def test_remembered_tokens_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     for token, claims in issued * 2:  # the oldest are forgotten, then verified again
         assert fresh.decode(token, expected="access") == claims
         assert len(fresh._verified) <= 3
+
+
+def test_infinite_exp_with_a_valid_signature_is_refused() -> None:
+    """JSON's `Infinity` passes json.loads and makes int() raise OverflowError."""
+    header = _b64({"alg": "HS256", "typ": "JWT"})
+    body = (
+        base64.urlsafe_b64encode(json.dumps(_claims(exp=float("inf"))).encode())
+        .rstrip(b"=")
+        .decode()
+    )
+    import hashlib
+    import hmac
+
+    signed = f"{header}.{body}".encode()
+    sig = base64.urlsafe_b64encode(hmac.new(SECRET.encode(), signed, hashlib.sha256).digest())
+    with pytest.raises(TokenError):
+        codec.decode(f"{header}.{body}.{sig.rstrip(b'=').decode()}", expected="access")
+
+
+def test_issued_tokens_carry_audience_and_nbf() -> None:
+    token, _ = _issue(codec, timedelta(minutes=5))
+    payload = jwt.decode(token, options={"verify_signature": False})
+    assert payload["aud"] == "gamecoll"
+    assert payload["nbf"] == payload["iat"]
+    other = TokenCodec(secret=SECRET, algorithm="HS256", issuer="gamecoll", audience="other")
+    with pytest.raises(TokenError):
+        other.decode(token, expected="access")
+
+
+def test_successor_ids_are_derived_from_the_spent_token_and_the_secret() -> None:
+    one = codec.successor_jti("spent-id", "refresh")
+    assert one == codec.successor_jti("spent-id", "refresh")
+    assert one != codec.successor_jti("spent-id", "access")
+    assert one != codec.successor_jti("other-id", "refresh")
+    other = TokenCodec(secret="u" * 64, algorithm="HS256", issuer="gamecoll")
+    assert one != other.successor_jti("spent-id", "refresh")
+
+
+def test_signing_the_same_claims_twice_gives_the_same_token() -> None:
+    now = datetime.now(UTC)
+    make = {"user_id": USER, "session_id": SESSION, "now": now, "jti": "fixed-id"}
+    first, _ = codec.encode(type="refresh", lifetime=timedelta(days=1), **make)  # type: ignore[arg-type]
+    again, _ = codec.encode(type="refresh", lifetime=timedelta(days=1), **make)  # type: ignore[arg-type]
+    assert first == again
+
+
+def test_the_claims_the_refusals_start_from_are_accepted() -> None:
+    """Each refused token above differs from this accepted one in one claim only."""
+    now = int(datetime.now(UTC).timestamp())  # NOW was taken at import, maybe long ago
+    fresh = _claims(iat=now, nbf=now, exp=now + 60)
+    claims = codec.decode(jwt.encode(fresh, SECRET), expected="access")
+    assert claims.user_id == USER and claims.session_id == SESSION

@@ -1,0 +1,39 @@
+"""The one rule for checking a password: failures count per account, with back-off."""
+
+from __future__ import annotations
+
+from gamecoll.models import User
+from gamecoll.services.hashing import PasswordHasher
+from gamecoll.services.rate_limits import RateLimiter
+
+
+def failure_key(user: User | None, typed: str) -> str:
+    """Name the failure counter: the account's id, or the typed name when none matches.
+
+    Keyed on the account, its email and its username share one count. A name that matches
+    no account still gets a count of its own, so the answers reveal nothing.
+    """
+    return f"user:{user.id}" if user is not None else f"name:{typed}"
+
+
+class PasswordChecks:
+    """Check passwords at login and at every re-check (password change, account deletion)."""
+
+    def __init__(self, *, hasher: PasswordHasher, limiter: RateLimiter) -> None:
+        self.hasher = hasher
+        self.limiter = limiter
+
+    async def check(self, *, user: User | None, password: str, typed: str = "") -> bool:
+        """Tell whether the password is the user's; 429 while the account is locked.
+
+        A locked account is refused even with the right password, until the wait ends.
+        With no user the check costs the same bcrypt time and answers False.
+        """
+        key = failure_key(user, typed)
+        await self.limiter.check_account(account=key)
+        valid = await self.hasher.verify(password, user.password_hash if user else None)
+        if user is None or not valid:
+            await self.limiter.record_failure(account=key)
+            return False
+        await self.limiter.clear_failures(account=key)
+        return True
