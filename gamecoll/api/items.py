@@ -245,7 +245,7 @@ async def send_image(
 @authenticated
 async def list_items(request: Request, items: ItemService) -> HTTPResponse:
     """List the user's items, newest first, a page at a time."""
-    args = request.args
+    args = request.get_args(keep_blank_values=True)  # an empty `limit=` is refused, not ignored
     user_id, limit, cursor = (
         principal(request).user.id,
         clean_limit(args.get("limit")),

@@ -20,7 +20,7 @@ bp = Blueprint("status")
     answers={
         200: (WelcomeOut, "The API's name, version and where its docs are"),
         303: Answer(
-            None,
+            {"text/html": {"type": "string", "maxLength": 0}},
             "A browser (Accept: text/html first) is sent to its gallery or the login page",
             {"Location": {"type": "string"}},
         ),
