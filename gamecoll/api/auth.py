@@ -109,7 +109,7 @@ async def refresh(request: Request, sessions: SessionService, auth: AuthService)
     tag="auth",
     body=Body(LogoutIn, required=False),
     answers={204: (None, "Logged out (also when the token had already ended); cookies cleared")},
-    auth=True,
+    auth="optional",
 )
 async def logout(request: Request, sessions: SessionService) -> HTTPResponse:
     """End this session (or every session with `all`) and clear the cookies."""

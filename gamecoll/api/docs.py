@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel
 
@@ -63,7 +63,8 @@ class Operation:
     errors: Mapping[int, str]
     body: Body | None
     params: tuple[Param, ...]
-    auth: bool
+    auth: bool | Literal["optional"]
+    """True: a bearer token or the session cookie is required; "optional": used when sent."""
     database: bool
 
 
@@ -75,7 +76,7 @@ def operation(
     errors: Mapping[int, str] | None = None,
     body: Body | None = None,
     params: tuple[Param, ...] = (),
-    auth: bool = False,
+    auth: bool | Literal["optional"] = False,
     database: bool = True,
 ) -> Callable[[F], F]:
     """Declare a route's operation id, tag, answers and errors (common errors are added)."""

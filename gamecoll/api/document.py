@@ -189,10 +189,10 @@ def _implied_errors(declared: Operation, method: str, has_path_params: bool) -> 
         statuses |= {413, 415, 422}
     if has_path_params:
         statuses.add(404)
-    if declared.auth:
+    if declared.auth is True:
         statuses.add(401)
-        if method not in SAFE_METHODS:
-            statuses.add(403)
+    if declared.auth and method not in SAFE_METHODS:
+        statuses.add(403)
     return statuses
 
 
@@ -211,6 +211,8 @@ def _operation(
     params = [*path_params, *(_parameter(param) for param in declared.params)]
     if declared.auth:
         op["security"] = [{"bearer": []}, {"cookie": []}]
+        if declared.auth == "optional":
+            op["security"].append({})
         if method not in SAFE_METHODS:
             params.append(
                 _parameter(
