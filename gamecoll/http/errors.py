@@ -80,13 +80,13 @@ def as_app_error(exc: BaseException) -> AppError | None:
 
 def allowed_methods(request: Request) -> list[str]:
     """List the methods the router takes on this path (Sanic omits them on dynamic paths)."""
-    found = []
+    found: list[str] = []
     for method in HTTP_METHODS:
         try:
             request.app.router.get(request.path, method, None)
         except SanicException:
             continue
-        found.append(method)
+        found.append(str(method.value))
     return found
 
 
