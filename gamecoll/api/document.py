@@ -110,7 +110,7 @@ def public_name(model: type[BaseModel]) -> str:
 
 
 def _tidy(node: Any, names: dict[str, str], *, top: bool = True) -> Any:
-    """Rename references to public names and drop pydantic's property titles."""
+    """Rename references to public names; drop pydantic's property titles and defaults."""
     if isinstance(node, list):
         return [_tidy(value, names, top=False) for value in node]
     if not isinstance(node, dict):
@@ -122,7 +122,13 @@ def _tidy(node: Any, names: dict[str, str], *, top: bool = True) -> Any:
         elif key == "title" and not top:
             continue
         elif key == "properties":
-            out[key] = {name: _tidy(prop, names, top=False) for name, prop in value.items()}
+            # No `default` on properties: generators (openapi-typescript) take a property with
+            # a default as always present, but the server omits some (`fields`) and requests
+            # may leave them out. What an absent field means is in its description.
+            out[key] = {
+                name: _tidy({k: v for k, v in prop.items() if k != "default"}, names, top=False)
+                for name, prop in value.items()
+            }
         else:
             out[key] = _tidy(value, names, top=False)
     return out

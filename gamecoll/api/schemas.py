@@ -94,8 +94,12 @@ class RefreshIn(Strict):
 class LogoutIn(Strict):
     model_config = ConfigDict(title="LogoutRequest")
 
-    all: StrictBool = Field(default=False, description="End every session of the user.")
-    refresh_token: StrictStr | None = Field(default=None, max_length=4096)
+    all: StrictBool = Field(
+        default=False, description="End every session of the user (default: only this one)."
+    )
+    refresh_token: StrictStr | None = Field(
+        default=None, max_length=4096, description="Ignored: the session of the credentials ends."
+    )
 
 
 class GpuEndpointIn(Strict):
