@@ -51,6 +51,8 @@ class Answer:
     content: Content
     description: str
     headers: Mapping[str, Schema] = field(default_factory=dict)
+    links: Mapping[str, Schema] = field(default_factory=dict)
+    """OpenAPI links: operations a client may call next with values of this answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +110,16 @@ def declared_operation(handler: object) -> Operation | None:
 
 
 BINARY: Final[Schema] = {"type": "string", "format": "binary"}
+
+
+def links_with(parameter: str, value: str, *operation_ids: str) -> dict[str, Schema]:
+    """Links to operations that take `parameter` from `value` (a runtime expression)."""
+    return {
+        op_id[0].upper() + op_id[1:]: {"operationId": op_id, "parameters": {parameter: value}}
+        for op_id in operation_ids
+    }
+
+
 IF_NONE_MATCH: Final = Param(
     "If-None-Match",
     {"type": "string"},

@@ -162,6 +162,8 @@ def _answer(answer: Answer, components: Components) -> Schema:
         out["headers"] = {
             name: {"schema": schema, "required": True} for name, schema in answer.headers.items()
         }
+    if answer.links:
+        out["links"] = dict(answer.links)
     return out
 
 

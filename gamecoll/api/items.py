@@ -14,7 +14,7 @@ from sanic import Blueprint, HTTPResponse, Request
 from sanic import json as json_response
 from sanic.exceptions import PayloadTooLarge as SanicPayloadTooLarge
 
-from gamecoll.api.docs import IF_NONE_MATCH, Answer, Body, Param, operation
+from gamecoll.api.docs import IF_NONE_MATCH, Answer, Body, Param, links_with, operation
 from gamecoll.api.item_schemas import (
     CURSOR,
     IMAGE_BYTES,
@@ -56,6 +56,16 @@ NO_IMAGE = "No such item of yours, or it has no image"
 BAD_IMAGE = "Not JSON or a form, or the image is not JPEG, PNG, WebP or GIF"
 CACHING = {"ETag": {"type": "string"}, "Cache-Control": {"type": "string"}}
 VERSION = Param("v", {"type": "string"}, "The image version (from the item's URLs).")
+ITEM_OPERATIONS = (
+    "getItem",
+    "updateItem",
+    "setItemImage",
+    "getItemImage",
+    "getItemImageRaw",
+    "getItemThumbnail",
+    "deleteItemImage",
+    "deleteItem",
+)
 NOT_MODIFIED = Answer(None, "Not modified (If-None-Match)", {"ETag": {"type": "string"}})
 UPLOAD_OVERHEAD: Final = 64 * 1024
 """Room for the other fields, multipart headers or a `data:` prefix next to the image."""
@@ -271,7 +281,12 @@ async def list_items(request: Request, items: ItemService) -> HTTPResponse:
     tag="collection",
     body=Body(ItemCreateIn, multipart="ItemCreateForm"),
     answers={
-        201: Answer(ItemOut, "The new item", {"Location": {"type": "string"}}),
+        201: Answer(
+            ItemOut,
+            "The new item",
+            {"Location": {"type": "string"}},
+            links_with("item_id", "$response.body#/id", *ITEM_OPERATIONS),
+        ),
     },
     errors={
         413: "The body or the image is too large",

@@ -25,6 +25,7 @@ NAME_MAX = 1100  # generous caps so that huge strings are refused before any rul
 EMAIL_TEXT = f"An email address, at most {EMAIL_MAX} characters once trimmed; compared lowercased."
 USERNAME_TEXT = "3 to 32 letters, digits, dots, dashes or underscores; empty or null: none."
 PASSWORD_TEXT = f"{MIN_LENGTH} to {MAX_LENGTH} characters, not a commonly used password."
+NEW_PASSWORD: dict[str, Any] = {"minLength": MIN_LENGTH, "maxLength": MAX_LENGTH}
 GPU_TEXT = (
     f"An http(s) URL with a host and no user-info, at most {GPU_ENDPOINT_MAX} characters; "
     "empty or null clears it. Stored only: the server never calls it."
@@ -51,7 +52,10 @@ class RegisterIn(Strict):
         max_length=NAME_MAX, description=EMAIL_TEXT, examples=["ada@example.com"]
     )
     password: StrictStr = Field(
-        max_length=4096, description=PASSWORD_TEXT, examples=["correct horse battery"]
+        max_length=4096,
+        description=PASSWORD_TEXT,
+        examples=["correct horse battery"],
+        json_schema_extra=NEW_PASSWORD,
     )
     username: StrictStr | None = Field(
         default=None, max_length=NAME_MAX, description=USERNAME_TEXT, examples=["ada"]
@@ -114,7 +118,9 @@ class PasswordChangeIn(Strict):
     model_config = ConfigDict(title="PasswordChangeRequest")
 
     current_password: StrictStr = Field(max_length=4096)
-    new_password: StrictStr = Field(max_length=4096, description=PASSWORD_TEXT)
+    new_password: StrictStr = Field(
+        max_length=4096, description=PASSWORD_TEXT, json_schema_extra=NEW_PASSWORD
+    )
 
 
 class PasswordConfirmIn(Strict):
