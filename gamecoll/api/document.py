@@ -94,6 +94,8 @@ class Components:
         _, top = models_json_schema(pairs, ref_template=REF + "{model}")
         definitions: dict[str, Schema] = top.get("$defs", {})
         names = {key: str(schema.get("title", key)) for key, schema in definitions.items()}
+        if len(set(names.values())) < len(names):
+            raise ValueError(f"Two schemas share a title: {sorted(names.values())}")
         out = {names[key]: _tidy(schema, names) for key, schema in definitions.items()}
         for alias, model in self.aliases.items():
             out[alias] = {**out[public_name(model)], "title": alias}
