@@ -9,8 +9,10 @@ STAMP_DEV := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := help
 
-# Make fragments of the deployment checks, the pages and the benchmarks.
+# Make fragments of the deployment checks, the API document's tools, the pages and the
+# benchmarks.
 include deploy.mk
+include api.mk
 -include web.mk
 -include bench.mk
 .PHONY: help run migrate test test-fast lint typecheck format lock clean storage-check vendor-docs
@@ -49,10 +51,10 @@ format: $(STAMP_DEV) ## Format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP_DEV) deploy-tools lint typecheck ## Lint, type-check and run every test (CI=true: nothing may skip)
+test: $(STAMP_DEV) deploy-tools api-tools lint typecheck ## Lint, type-check and run every test (CI=true: nothing may skip)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP_DEV) deploy-tools ## Only the tests, without lint and type-check
+test-fast: $(STAMP_DEV) deploy-tools api-tools ## Only the tests, without lint and type-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lock: $(STAMP_DEV) ## Re-pin requirements*.lock with hashes from pyproject.toml
@@ -73,4 +75,4 @@ vendor-docs: ## Refresh static/vendor/swagger-ui and static/vendor/redoc from th
 	rm -rf .vendor-tmp
 
 clean: ## Remove the virtual environments and caches (keeps var/)
-	rm -rf $(VENV) $(DEPLOY_VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEPLOY_VENV) $(API_TS_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -12,8 +12,8 @@ from sanic import HTTPResponse, Request, Sanic
 from sanic.http import Http
 from tortoise import Tortoise
 
-from gamecoll import __version__
 from gamecoll.api import register_api
+from gamecoll.api.document import build_document
 from gamecoll.config import Settings, load_settings
 from gamecoll.db import apply_migrations, close_database_connections, tortoise_config
 from gamecoll.http.cookies import clear_auth_cookies, cookie_names, set_auth_cookies
@@ -73,7 +73,7 @@ def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> S
     app.ctx.shutting_down = False
     services = build_services(settings)
     app.ctx.services = services
-    setup_openapi(app, version=__version__)
+    setup_openapi(app, build=build_document)
     for service in services.all():
         app.ext.dependency(service)
     register_api(app)

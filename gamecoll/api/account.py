@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 
 from sanic import Blueprint, HTTPResponse, Request
-from sanic_ext import openapi
 
-from gamecoll.api.docs import secured
+from gamecoll.api.docs import Body, operation
 from gamecoll.api.schemas import (
-    ErrorOut,
     GpuEndpointIn,
     PasswordChangeIn,
     PasswordConfirmIn,
@@ -27,15 +25,11 @@ from gamecoll.services.users import UserService
 
 bp = Blueprint("account", url_prefix="/auth")
 
-JSON_USER = {"application/json": UserOut}
-JSON_ERROR = {"application/json": ErrorOut}
+PASSWORD_GUESSES = "Too many wrong passwords for this account; wait as long as Retry-After says"  # noqa: S105 - a description
 
 
 @bp.get("/user/me")
-@openapi.tag("account")
-@openapi.response(200, JSON_USER, "The signed-in user")
-@openapi.response(401, JSON_ERROR, "Not logged in")
-@secured
+@operation("getMe", tag="account", answers={200: (UserOut, "The signed-in user")}, auth=True)
 @authenticated
 async def me(request: Request) -> HTTPResponse:
     """Show the signed-in user."""
@@ -43,9 +37,7 @@ async def me(request: Request) -> HTTPResponse:
 
 
 @bp.get("/me")
-@openapi.tag("account")
-@openapi.response(200, JSON_USER, "The signed-in user")
-@secured
+@operation("getMeAlias", tag="account", answers={200: (UserOut, "The signed-in user")}, auth=True)
 @authenticated
 async def me_alias(request: Request) -> HTTPResponse:
     """Show the signed-in user (alias of /auth/user/me)."""
@@ -53,11 +45,14 @@ async def me_alias(request: Request) -> HTTPResponse:
 
 
 @bp.delete("/user/me")
-@openapi.tag("account")
-@openapi.body({"application/json": PasswordConfirmIn}, required=True)
-@openapi.response(204, None, "The account and everything it owned are gone")
-@openapi.response(422, JSON_ERROR, "The password is not right")
-@secured
+@operation(
+    "deleteMe",
+    tag="account",
+    body=Body(PasswordConfirmIn),
+    answers={204: (None, "The account and everything it owned are gone; cookies cleared")},
+    errors={422: "The password is not right", 429: PASSWORD_GUESSES},
+    auth=True,
+)
 @authenticated
 async def delete_me(request: Request, users: UserService) -> HTTPResponse:
     """Delete the account, its sessions, items and images, after checking the password."""
@@ -70,11 +65,14 @@ async def delete_me(request: Request, users: UserService) -> HTTPResponse:
 
 
 @bp.put("/gpu-endpoint")
-@openapi.tag("account")
-@openapi.body({"application/json": GpuEndpointIn}, required=True)
-@openapi.response(200, JSON_USER, "The user with the new endpoint")
-@openapi.response(422, JSON_ERROR, "Not an http(s) URL with a host")
-@secured
+@operation(
+    "setGpuEndpoint",
+    tag="account",
+    body=Body(GpuEndpointIn),
+    answers={200: (UserOut, "The user with the new endpoint")},
+    errors={422: "Not an http(s) URL with a host"},
+    auth=True,
+)
 @authenticated
 async def set_gpu_endpoint(request: Request, users: UserService) -> HTTPResponse:
     """Set or clear the URL of the user's own GPU server (stored, never called)."""
@@ -86,11 +84,14 @@ async def set_gpu_endpoint(request: Request, users: UserService) -> HTTPResponse
 
 
 @bp.put("/password")
-@openapi.tag("account")
-@openapi.body({"application/json": PasswordChangeIn}, required=True)
-@openapi.response(204, None, "Changed; every other session has ended")
-@openapi.response(422, JSON_ERROR, "Wrong current password or a weak new one")
-@secured
+@operation(
+    "changePassword",
+    tag="account",
+    body=Body(PasswordChangeIn),
+    answers={204: (None, "Changed; every other session has ended")},
+    errors={422: "Wrong current password or a weak new one", 429: PASSWORD_GUESSES},
+    auth=True,
+)
 @authenticated
 async def change_password(request: Request, users: UserService) -> HTTPResponse:
     """Change the password and end every other session."""
@@ -104,9 +105,12 @@ async def change_password(request: Request, users: UserService) -> HTTPResponse:
 
 
 @bp.get("/sessions")
-@openapi.tag("account")
-@openapi.response(200, {"application/json": SessionsOut}, "Live sessions, newest use first")
-@secured
+@operation(
+    "listSessions",
+    tag="account",
+    answers={200: (SessionsOut, "Live sessions, newest use first")},
+    auth=True,
+)
 @authenticated
 async def list_sessions(request: Request, sessions: SessionService) -> HTTPResponse:
     """List the user's live sessions."""
@@ -116,10 +120,13 @@ async def list_sessions(request: Request, sessions: SessionService) -> HTTPRespo
 
 
 @bp.delete("/sessions/<session_id:uuid>")
-@openapi.tag("account")
-@openapi.response(204, None, "The session has ended")
-@openapi.response(404, JSON_ERROR, "No such live session of yours")
-@secured
+@operation(
+    "endSession",
+    tag="account",
+    answers={204: (None, "The session has ended")},
+    errors={404: "No such live session of yours"},
+    auth=True,
+)
 @authenticated
 async def end_session(
     request: Request, session_id: uuid.UUID, sessions: SessionService

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from sanic import Blueprint, HTTPResponse, Request
-from sanic_ext import openapi
 
-from gamecoll.api.docs import secured
-from gamecoll.api.schemas import ErrorOut, LoginIn, LogoutIn, RefreshIn, RegisterIn, TokensOut
+from gamecoll.api.docs import Body, operation
+from gamecoll.api.schemas import LoginIn, LogoutIn, RefreshIn, RegisterIn, TokensOut
 from gamecoll.errors import InvalidToken, NotAuthenticated
 from gamecoll.http.body import parse_json, parse_json_or_form
 from gamecoll.http.cookies import clear_auth_cookies, read_cookie
@@ -17,17 +16,21 @@ from gamecoll.services.sessions import SessionService
 
 bp = Blueprint("auth", url_prefix="/auth")
 
-JSON_TOKENS = {"application/json": TokensOut}
-JSON_ERROR = {"application/json": ErrorOut}
+CROSS_SITE = "Cookie-less browser request from a site that is not allowed (Origin/Referer)"
 
 
 @bp.post("/register")
-@openapi.tag("auth")
-@openapi.body({"application/json": RegisterIn}, required=True)
-@openapi.response(201, JSON_TOKENS, "The new user, logged in")
-@openapi.response(409, JSON_ERROR, "The email or username is taken")
-@openapi.response(422, JSON_ERROR, "A field is not valid")
-@openapi.response(429, JSON_ERROR, "Too many registrations from this address")
+@operation(
+    "register",
+    tag="auth",
+    body=Body(RegisterIn),
+    answers={201: (TokensOut, "The new user, logged in (the tokens are also set as cookies)")},
+    errors={
+        403: CROSS_SITE,
+        409: "The email or username is taken",
+        429: "Too many registrations from this address",
+    },
+)
 async def register(request: Request, auth: AuthService) -> HTTPResponse:
     """Register a new account and log it in."""
     check_origin(request)
@@ -44,13 +47,17 @@ async def register(request: Request, auth: AuthService) -> HTTPResponse:
 
 
 @bp.post("/login")
-@openapi.tag("auth")
-@openapi.body(
-    {"application/json": LoginIn, "application/x-www-form-urlencoded": LoginIn}, required=True
+@operation(
+    "login",
+    tag="auth",
+    body=Body(LoginIn, form="LoginForm"),
+    answers={200: (TokensOut, "Logged in (the tokens are also set as cookies)")},
+    errors={
+        401: "Unknown account or wrong password",
+        403: CROSS_SITE,
+        429: "Too many attempts for this account or address",
+    },
 )
-@openapi.response(200, JSON_TOKENS, "Logged in")
-@openapi.response(401, JSON_ERROR, "Unknown account or wrong password")
-@openapi.response(429, JSON_ERROR, "Too many attempts")
 async def login(request: Request, auth: AuthService) -> HTTPResponse:
     """Log in with email or username and password (JSON or the OAuth2 password form)."""
     check_origin(request)
@@ -65,10 +72,17 @@ async def login(request: Request, auth: AuthService) -> HTTPResponse:
 
 
 @bp.post("/refresh")
-@openapi.tag("auth")
-@openapi.body({"application/json": RefreshIn})
-@openapi.response(200, JSON_TOKENS, "A new token pair; the old refresh token is spent")
-@openapi.response(401, JSON_ERROR, "The refresh token is not valid, expired or reused")
+@operation(
+    "refreshTokens",
+    tag="auth",
+    body=Body(RefreshIn, required=False),
+    answers={200: (TokensOut, "A new token pair; the old refresh token is spent")},
+    errors={
+        401: "No refresh token, or it is not valid, expired or reused",
+        403: CROSS_SITE,
+        429: "Too many refreshes from this address",
+    },
+)
 async def refresh(request: Request, sessions: SessionService, auth: AuthService) -> HTTPResponse:
     """Exchange a refresh token (body or cookie) for a new pair."""
     data = parse_json(request, RefreshIn, allow_empty=True)
@@ -90,10 +104,13 @@ async def refresh(request: Request, sessions: SessionService, auth: AuthService)
 
 
 @bp.post("/logout")
-@openapi.tag("auth")
-@openapi.body({"application/json": LogoutIn})
-@openapi.response(204, None, "Logged out; cookies cleared")
-@secured
+@operation(
+    "logout",
+    tag="auth",
+    body=Body(LogoutIn, required=False),
+    answers={204: (None, "Logged out (also when the token had already ended); cookies cleared")},
+    auth="optional",
+)
 async def logout(request: Request, sessions: SessionService) -> HTTPResponse:
     """End this session (or every session with `all`) and clear the cookies."""
     data = parse_json(request, LogoutIn, allow_empty=True)

@@ -9,12 +9,16 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gamecoll.models import Item
+from gamecoll.services.images import ACCEPTED_CONTENT_TYPES
 from gamecoll.services.item_rules import (
+    CURSOR_MAX,
     METADATA_MAX_BYTES,
     NAME_MAX,
     NOTES_MAX,
+    PAGE_DEFAULT,
     PAGE_MAX,
     PLATFORM_MAX,
+    QUERY_MAX,
 )
 
 _IMAGE_TEXT = (
@@ -29,6 +33,8 @@ class _In(BaseModel):
 
 
 class ItemCreateIn(_In):
+    model_config = ConfigDict(title="ItemCreateRequest")
+
     # Lengths are documented here and checked by the service after trimming.
     name: StrictStr = Field(
         json_schema_extra={"minLength": 1, "maxLength": NAME_MAX}, examples=["Chrono Trigger"]
@@ -48,6 +54,8 @@ class ItemCreateIn(_In):
 
 
 class ItemPatchIn(_In):
+    model_config = ConfigDict(title="ItemPatchRequest")
+
     name: StrictStr | None = Field(default=None, json_schema_extra={"maxLength": NAME_MAX})
     platform: StrictStr | None = Field(
         default=None, json_schema_extra={"maxLength": PLATFORM_MAX}, description="null clears it"
@@ -59,10 +67,14 @@ class ItemPatchIn(_In):
 
 
 class ItemImageIn(_In):
+    model_config = ConfigDict(title="ItemImageRequest")
+
     image: StrictStr = Field(description=_IMAGE_TEXT)
 
 
 class ItemImageOut(BaseModel):
+    model_config = ConfigDict(title="ItemImage")
+
     content_type: str = Field(examples=["image/jpeg"])
     width: int
     height: int
@@ -74,6 +86,8 @@ class ItemImageOut(BaseModel):
 
 
 class ItemOut(BaseModel):
+    model_config = ConfigDict(title="Item")
+
     id: uuid.UUID
     name: str
     platform: str
@@ -85,11 +99,15 @@ class ItemOut(BaseModel):
 
 
 class ItemPageOut(BaseModel):
+    model_config = ConfigDict(title="ItemPage")
+
     items: list[ItemOut]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null: done.")
 
 
 class ItemImageDataOut(BaseModel):
+    model_config = ConfigDict(title="ItemImageData")
+
     item_id: uuid.UUID
     content_type: str
     width: int
@@ -98,82 +116,45 @@ class ItemImageDataOut(BaseModel):
     image: str = Field(description="The image bytes, base64-encoded.")
 
 
-def openapi_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """Return a model's JSON schema as OpenAPI 3.0 wants it: references inlined, nullable."""
-    schema = model.model_json_schema()
-    definitions = schema.pop("$defs", {})
-
-    def convert(node: Any) -> Any:
-        if isinstance(node, list):
-            return [convert(value) for value in node]
-        if not isinstance(node, dict):
-            return node
-        if "$ref" in node:
-            siblings = {key: value for key, value in node.items() if key != "$ref"}
-            return convert({**definitions[node["$ref"].rsplit("/", 1)[-1]], **siblings})
-        options = node.get("anyOf")
-        if isinstance(options, list) and {"type": "null"} in options:
-            rest = [option for option in options if option != {"type": "null"}]
-            merged = {key: value for key, value in node.items() if key != "anyOf"}
-            if len(rest) == 1:
-                merged.update(rest[0])
-            else:
-                merged["anyOf"] = rest
-            merged["nullable"] = True
-            return convert(merged)
-        out = {
-            key: convert(value)
-            for key, value in node.items()
-            if not (key in ("title", "examples") and not isinstance(value, dict))
-        }
-        examples = node.get("examples")
-        if isinstance(examples, list) and examples:
-            out["example"] = examples[0]  # OpenAPI 3.0 schemas have one `example`
-        return out
-
-    converted: dict[str, Any] = convert(schema)
-    return converted
-
-
-def json_content(model: type[BaseModel]) -> dict[str, Any]:
-    """An OpenAPI `content` entry for a JSON body shaped by `model`."""
-    return {"application/json": {"schema": openapi_schema(model)}}
-
-
-def _form(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {"schema": {"type": "object", "properties": properties, "required": required}}
-
-
 _FILE_PART: Final = {
     "type": "string",
     "format": "binary",
     "description": "The image file (JPEG, PNG, WebP or GIF); its name and type are ignored.",
 }
+_CSRF_FIELD: Final = {"type": "string", "description": "With cookie auth, instead of the header."}
 
-ITEM_FORM: Final = _form(
-    {
-        "name": {"type": "string", "minLength": 1, "maxLength": NAME_MAX},
-        "platform": {"type": "string", "maxLength": PLATFORM_MAX},
-        "notes": {"type": "string", "maxLength": NOTES_MAX},
-        "metadata": {"type": "string", "description": "A JSON object, as text."},
-        "image": _FILE_PART,
-        "csrf_token": {"type": "string", "description": "With cookie auth, instead of the header."},
+FORMS: Final[dict[str, dict[str, Any]]] = {
+    "ItemCreateForm": {
+        "title": "ItemCreateForm",
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "minLength": 1, "maxLength": NAME_MAX},
+            "platform": {"type": "string", "maxLength": PLATFORM_MAX},
+            "notes": {"type": "string", "maxLength": NOTES_MAX},
+            "metadata": {"type": "string", "description": "A JSON object, as text."},
+            "image": _FILE_PART,
+            "csrf_token": _CSRF_FIELD,
+        },
+        "required": ["name"],
     },
-    ["name"],
-)
-IMAGE_FORM: Final = _form(
-    {
-        "image": _FILE_PART,
-        "csrf_token": {"type": "string", "description": "With cookie auth, instead of the header."},
+    "ItemImageForm": {
+        "title": "ItemImageForm",
+        "type": "object",
+        "properties": {"image": _FILE_PART, "csrf_token": _CSRF_FIELD},
+        "required": ["image"],
     },
-    ["image"],
-)
-BINARY: Final = {"schema": {"type": "string", "format": "binary"}}
-IMAGE_BYTES: Final = {
-    kind: BINARY for kind in ("image/jpeg", "image/png", "image/webp", "image/gif")
 }
-WEBP_BYTES: Final = {"image/webp": BINARY}
-LIMIT_TEXT: Final = f"Items per page, 1 to {PAGE_MAX} (default 50)."
+"""The multipart forms, by their names in the API document."""
+
+_BINARY: Final = {"type": "string", "format": "binary"}
+IMAGE_BYTES: Final = {kind: _BINARY for kind in ACCEPTED_CONTENT_TYPES}
+"""The raw image's media types: the stored file's own type, as it is sent."""
+WEBP_BYTES: Final = {"image/webp": _BINARY}
+LIMIT: Final = {"type": "integer", "minimum": 1, "maximum": PAGE_MAX, "default": PAGE_DEFAULT}
+LIMIT_TEXT: Final = f"Items per page, 1 to {PAGE_MAX} (default {PAGE_DEFAULT}; empty is refused)."
+CURSOR: Final = {"type": "string", "maxLength": CURSOR_MAX}
+QUERY: Final = {"type": "string", "maxLength": QUERY_MAX}
+PLATFORM: Final = {"type": "string", "maxLength": PLATFORM_MAX}
 
 
 def image_data_json(item: Item, encoded: str) -> dict[str, Any]:

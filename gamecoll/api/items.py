@@ -13,14 +13,15 @@ from typing import Any, Final
 from sanic import Blueprint, HTTPResponse, Request
 from sanic import json as json_response
 from sanic.exceptions import PayloadTooLarge as SanicPayloadTooLarge
-from sanic_ext import openapi
 
-from gamecoll.api.docs import secured
+from gamecoll.api.docs import IF_NONE_MATCH, Answer, Body, Param, links_with, operation
 from gamecoll.api.item_schemas import (
+    CURSOR,
     IMAGE_BYTES,
-    IMAGE_FORM,
-    ITEM_FORM,
+    LIMIT,
     LIMIT_TEXT,
+    PLATFORM,
+    QUERY,
     WEBP_BYTES,
     ItemCreateIn,
     ItemImageDataOut,
@@ -29,9 +30,7 @@ from gamecoll.api.item_schemas import (
     ItemPageOut,
     ItemPatchIn,
     image_data_json,
-    json_content,
 )
-from gamecoll.api.schemas import ErrorOut
 from gamecoll.config import Settings
 from gamecoll.errors import NotFound, PayloadTooLarge, ValidationFailed
 from gamecoll.http.body import FORM_TYPES, form_data, json_data, media_type, validate
@@ -52,8 +51,22 @@ from gamecoll.storage import StorageError, StorageNotFound, StoredFile
 
 bp = Blueprint("items", url_prefix="/collection/items")
 
-JSON_ITEM = json_content(ItemOut)
-JSON_ERROR = json_content(ErrorOut)
+NO_ITEM = "No such item of yours"
+NO_IMAGE = "No such item of yours, or it has no image"
+BAD_IMAGE = "Not JSON or a form, or the image is not JPEG, PNG, WebP or GIF"
+CACHING = {"ETag": {"type": "string"}, "Cache-Control": {"type": "string"}}
+VERSION = Param("v", {"type": "string"}, "The image version (from the item's URLs).")
+ITEM_OPERATIONS = (
+    "getItem",
+    "updateItem",
+    "setItemImage",
+    "getItemImage",
+    "getItemImageRaw",
+    "getItemThumbnail",
+    "deleteItemImage",
+    "deleteItem",
+)
+NOT_MODIFIED = Answer(None, "Not modified (If-None-Match)", {"ETag": {"type": "string"}})
 UPLOAD_OVERHEAD: Final = 64 * 1024
 """Room for the other fields, multipart headers or a `data:` prefix next to the image."""
 IMMUTABLE: Final = "private, max-age=31536000, immutable"
@@ -226,20 +239,23 @@ async def send_image(
 
 
 @bp.get("")
-@openapi.tag("collection")
-@openapi.parameter("limit", int, "query", description=LIMIT_TEXT)
-@openapi.parameter("cursor", str, "query", description="`next_cursor` of the previous page.")
-@openapi.parameter(
-    "q", str, "query", description=f"Name or platform contains (any case), {QUERY_MAX} max."
+@operation(
+    "listItems",
+    tag="collection",
+    params=(
+        Param("limit", LIMIT, LIMIT_TEXT),
+        Param("cursor", CURSOR, "`next_cursor` of the previous page; absent or empty: the first."),
+        Param("q", QUERY, f"Name or platform contains (any case), {QUERY_MAX} max."),
+        Param("platform", PLATFORM, "Exactly this platform (any case)."),
+    ),
+    answers={200: (ItemPageOut, "A page of items, newest first")},
+    errors={422: "A bad limit, cursor or filter"},
+    auth=True,
 )
-@openapi.parameter("platform", str, "query", description="Exactly this platform (any case).")
-@openapi.response(200, json_content(ItemPageOut), "A page of items, newest first")
-@openapi.response(422, JSON_ERROR, "A bad limit, cursor or filter")
-@secured
 @authenticated
 async def list_items(request: Request, items: ItemService) -> HTTPResponse:
     """List the user's items, newest first, a page at a time."""
-    args = request.args
+    args = request.get_args(keep_blank_values=True)  # an empty `limit=` is refused, not ignored
     user_id, limit, cursor = (
         principal(request).user.id,
         clean_limit(args.get("limit")),
@@ -260,15 +276,27 @@ async def list_items(request: Request, items: ItemService) -> HTTPResponse:
 
 
 @bp.post("", stream=True, ctx_body="image")
-@openapi.tag("collection")
-@openapi.body({**json_content(ItemCreateIn), "multipart/form-data": ITEM_FORM}, required=True)
-@openapi.response(201, JSON_ITEM, "The new item")
-@openapi.response(413, JSON_ERROR, "The body or the image is too large")
-@openapi.response(415, JSON_ERROR, "Not JSON or a form, or the image is not JPEG/PNG/WebP/GIF")
-@openapi.response(422, JSON_ERROR, "A field is not valid, or the image is damaged or too big")
-@openapi.response(503, JSON_ERROR, "The image storage is unavailable; nothing was saved")
-@openapi.response(507, JSON_ERROR, "The image storage is full; nothing was saved")
-@secured
+@operation(
+    "createItem",
+    tag="collection",
+    body=Body(ItemCreateIn, multipart="ItemCreateForm"),
+    answers={
+        201: Answer(
+            ItemOut,
+            "The new item",
+            {"Location": {"type": "string"}},
+            links_with("item_id", "$response.body#/id", *ITEM_OPERATIONS),
+        ),
+    },
+    errors={
+        413: "The body or the image is too large",
+        415: BAD_IMAGE,
+        422: "A field is not valid, or the image is damaged or too big",
+        503: "The database or the image storage is unavailable; nothing was saved",
+        507: "The image storage is full; nothing was saved",
+    },
+    auth=True,
+)
 @authenticated
 async def create_item(request: Request, items: ItemService) -> HTTPResponse:
     """Add an item, with an optional image (base64 in JSON, or a multipart file part)."""
@@ -281,10 +309,13 @@ async def create_item(request: Request, items: ItemService) -> HTTPResponse:
 
 
 @bp.get("/<item_id:uuid>")
-@openapi.tag("collection")
-@openapi.response(200, JSON_ITEM, "The item")
-@openapi.response(404, JSON_ERROR, "No such item of yours")
-@secured
+@operation(
+    "getItem",
+    tag="collection",
+    answers={200: (ItemOut, "The item")},
+    errors={404: NO_ITEM},
+    auth=True,
+)
 @authenticated
 async def get_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
     """Show one item."""
@@ -293,12 +324,14 @@ async def get_item(request: Request, item_id: uuid.UUID, items: ItemService) -> 
 
 
 @bp.patch("/<item_id:uuid>", stream=True, ctx_body="json")
-@openapi.tag("collection")
-@openapi.body(json_content(ItemPatchIn), required=True)
-@openapi.response(200, JSON_ITEM, "The changed item")
-@openapi.response(404, JSON_ERROR, "No such item of yours")
-@openapi.response(422, JSON_ERROR, "A field is not valid")
-@secured
+@operation(
+    "updateItem",
+    tag="collection",
+    body=Body(ItemPatchIn),
+    answers={200: (ItemOut, "The changed item")},
+    errors={404: NO_ITEM},
+    auth=True,
+)
 @authenticated
 async def update_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
     """Change the name, platform, notes or metadata (the fields sent; null clears)."""
@@ -313,10 +346,13 @@ async def update_item(request: Request, item_id: uuid.UUID, items: ItemService) 
 
 
 @bp.delete("/<item_id:uuid>")
-@openapi.tag("collection")
-@openapi.response(204, None, "Deleted, with its image files")
-@openapi.response(404, JSON_ERROR, "No such item of yours")
-@secured
+@operation(
+    "deleteItem",
+    tag="collection",
+    answers={204: (None, "Deleted, with its image files")},
+    errors={404: NO_ITEM},
+    auth=True,
+)
 @authenticated
 async def delete_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
     """Delete an item and its image files."""
@@ -325,16 +361,21 @@ async def delete_item(request: Request, item_id: uuid.UUID, items: ItemService) 
 
 
 @bp.put("/<item_id:uuid>/image", stream=True, ctx_body="image")
-@openapi.tag("collection")
-@openapi.body({**json_content(ItemImageIn), "multipart/form-data": IMAGE_FORM}, required=True)
-@openapi.response(200, JSON_ITEM, "The item with its new image")
-@openapi.response(404, JSON_ERROR, "No such item of yours")
-@openapi.response(413, JSON_ERROR, "The body or the image is too large")
-@openapi.response(415, JSON_ERROR, "Not JSON or a form, or the image is not JPEG/PNG/WebP/GIF")
-@openapi.response(422, JSON_ERROR, "No image, or a damaged or too big one")
-@openapi.response(503, JSON_ERROR, "The image storage is unavailable; nothing was changed")
-@openapi.response(507, JSON_ERROR, "The image storage is full; nothing was changed")
-@secured
+@operation(
+    "setItemImage",
+    tag="collection",
+    body=Body(ItemImageIn, multipart="ItemImageForm"),
+    answers={200: (ItemOut, "The item with its new image")},
+    errors={
+        404: NO_ITEM,
+        413: "The body or the image is too large",
+        415: BAD_IMAGE,
+        422: "No image, or a damaged or too big one",
+        503: "The database or the image storage is unavailable; nothing was changed",
+        507: "The image storage is full; nothing was changed",
+    },
+    auth=True,
+)
 @authenticated
 async def put_image(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
     """Replace the item's image (base64 in JSON, or a multipart file part)."""
@@ -347,10 +388,13 @@ async def put_image(request: Request, item_id: uuid.UUID, items: ItemService) ->
 
 
 @bp.delete("/<item_id:uuid>/image")
-@openapi.tag("collection")
-@openapi.response(204, None, "The item has no image now (also when it had none)")
-@openapi.response(404, JSON_ERROR, "No such item of yours")
-@secured
+@operation(
+    "deleteItemImage",
+    tag="collection",
+    answers={204: (None, "The item has no image now (also when it had none)")},
+    errors={404: NO_ITEM},
+    auth=True,
+)
 @authenticated
 async def delete_image(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
     """Remove the item's image and its files."""
@@ -359,12 +403,17 @@ async def delete_image(request: Request, item_id: uuid.UUID, items: ItemService)
 
 
 @bp.get("/<item_id:uuid>/image")
-@openapi.tag("collection")
-@openapi.parameter("v", str, "query", description="The image version (from the item's `url`).")
-@openapi.response(200, json_content(ItemImageDataOut), "The image, base64-encoded")
-@openapi.response(304, None, "Not modified (If-None-Match)")
-@openapi.response(404, JSON_ERROR, "No such item of yours, or it has no image")
-@secured
+@operation(
+    "getItemImage",
+    tag="collection",
+    params=(VERSION, IF_NONE_MATCH),
+    answers={
+        200: Answer(ItemImageDataOut, "The image, base64-encoded", CACHING),
+        304: NOT_MODIFIED,
+    },
+    errors={404: NO_IMAGE},
+    auth=True,
+)
 @authenticated
 async def get_image(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
     """Send the image base64-encoded in JSON, with its type and size."""
@@ -379,12 +428,17 @@ async def get_image(request: Request, item_id: uuid.UUID, items: ItemService) ->
 
 
 @bp.get("/<item_id:uuid>/image/raw")
-@openapi.tag("collection")
-@openapi.parameter("v", str, "query", description="The image version: cached for a year.")
-@openapi.response(200, IMAGE_BYTES, "The image bytes, streamed")
-@openapi.response(304, None, "Not modified (If-None-Match)")
-@openapi.response(404, JSON_ERROR, "No such item of yours, or it has no image")
-@secured
+@operation(
+    "getItemImageRaw",
+    tag="collection",
+    params=(VERSION, IF_NONE_MATCH),
+    answers={
+        200: Answer(IMAGE_BYTES, "The image bytes in their stored type, streamed", CACHING),
+        304: NOT_MODIFIED,
+    },
+    errors={404: NO_IMAGE},
+    auth=True,
+)
 async def get_image_raw(
     request: Request, item_id: uuid.UUID, items: ItemService
 ) -> HTTPResponse | None:
@@ -393,12 +447,17 @@ async def get_image_raw(
 
 
 @bp.get("/<item_id:uuid>/thumbnail")
-@openapi.tag("collection")
-@openapi.parameter("v", str, "query", description="The image version: cached for a year.")
-@openapi.response(200, WEBP_BYTES, "A WebP thumbnail, longest side at most 400 px")
-@openapi.response(304, None, "Not modified (If-None-Match)")
-@openapi.response(404, JSON_ERROR, "No such item of yours, or it has no image")
-@secured
+@operation(
+    "getItemThumbnail",
+    tag="collection",
+    params=(VERSION, IF_NONE_MATCH),
+    answers={
+        200: Answer(WEBP_BYTES, "A WebP thumbnail, longest side at most 400 px", CACHING),
+        304: NOT_MODIFIED,
+    },
+    errors={404: NO_IMAGE},
+    auth=True,
+)
 async def get_thumbnail(
     request: Request, item_id: uuid.UUID, items: ItemService
 ) -> HTTPResponse | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -15,8 +17,19 @@ from pydantic import (
 )
 
 from gamecoll.models import Session, User
+from gamecoll.security.passwords import MAX_LENGTH, MIN_LENGTH
+from gamecoll.services.rules import EMAIL_MAX, GPU_ENDPOINT_MAX
 
 NAME_MAX = 1100  # generous caps so that huge strings are refused before any rule runs
+# The rules the services apply after these caps (422 with `fields` when broken).
+EMAIL_TEXT = f"An email address, at most {EMAIL_MAX} characters once trimmed; compared lowercased."
+USERNAME_TEXT = "3 to 32 letters, digits, dots, dashes or underscores; empty or null: none."
+PASSWORD_TEXT = f"{MIN_LENGTH} to {MAX_LENGTH} characters, not a commonly used password."
+NEW_PASSWORD: dict[str, Any] = {"minLength": MIN_LENGTH, "maxLength": MAX_LENGTH}
+GPU_TEXT = (
+    f"An http(s) URL with a host and no user-info, at most {GPU_ENDPOINT_MAX} characters; "
+    "empty or null clears it. Stored only: the server never calls it."
+)
 
 
 class Strict(BaseModel):
@@ -33,16 +46,31 @@ class Strict(BaseModel):
 
 
 class RegisterIn(Strict):
-    email: StrictStr = Field(max_length=NAME_MAX, examples=["ada@example.com"])
-    password: StrictStr = Field(max_length=4096, examples=["correct horse battery"])
-    username: StrictStr | None = Field(default=None, max_length=NAME_MAX, examples=["ada"])
+    model_config = ConfigDict(title="RegisterRequest")
+
+    email: StrictStr = Field(
+        max_length=NAME_MAX, description=EMAIL_TEXT, examples=["ada@example.com"]
+    )
+    password: StrictStr = Field(
+        max_length=4096,
+        description=PASSWORD_TEXT,
+        examples=["correct horse battery"],
+        json_schema_extra=NEW_PASSWORD,
+    )
+    username: StrictStr | None = Field(
+        default=None, max_length=NAME_MAX, description=USERNAME_TEXT, examples=["ada"]
+    )
     gpu_endpoint: StrictStr | None = Field(
-        default=None, max_length=4096, examples=["http://192.168.1.20:8000"]
+        default=None, max_length=4096, description=GPU_TEXT, examples=["http://192.168.1.20:8000"]
     )
 
 
 class LoginIn(Strict):
-    email: StrictStr | None = Field(default=None, max_length=NAME_MAX)
+    model_config = ConfigDict(title="LoginRequest")
+
+    email: StrictStr | None = Field(
+        default=None, max_length=NAME_MAX, description="Send email or username (or both)."
+    )
     username: StrictStr | None = Field(
         default=None, max_length=NAME_MAX, description="A username or an email address."
     )
@@ -60,75 +88,141 @@ class LoginIn(Strict):
 
 
 class RefreshIn(Strict):
+    model_config = ConfigDict(title="RefreshRequest")
+
     refresh_token: StrictStr | None = Field(
         default=None, max_length=4096, description="Omit to use the refresh cookie."
     )
 
 
 class LogoutIn(Strict):
-    all: StrictBool = Field(default=False, description="End every session of the user.")
-    refresh_token: StrictStr | None = Field(default=None, max_length=4096)
+    model_config = ConfigDict(title="LogoutRequest")
+
+    all: StrictBool = Field(
+        default=False, description="End every session of the user (default: only this one)."
+    )
+    refresh_token: StrictStr | None = Field(
+        default=None, max_length=4096, description="Ignored: the session of the credentials ends."
+    )
 
 
 class GpuEndpointIn(Strict):
-    gpu_endpoint: StrictStr | None = Field(max_length=4096, examples=["http://192.168.1.20:8000"])
+    model_config = ConfigDict(title="GpuEndpointRequest")
+
+    gpu_endpoint: StrictStr | None = Field(
+        max_length=4096, description=GPU_TEXT, examples=["http://192.168.1.20:8000"]
+    )
 
 
 class PasswordChangeIn(Strict):
+    model_config = ConfigDict(title="PasswordChangeRequest")
+
     current_password: StrictStr = Field(max_length=4096)
-    new_password: StrictStr = Field(max_length=4096)
+    new_password: StrictStr = Field(
+        max_length=4096, description=PASSWORD_TEXT, json_schema_extra=NEW_PASSWORD
+    )
 
 
 class PasswordConfirmIn(Strict):
+    model_config = ConfigDict(title="PasswordConfirmRequest")
+
     password: StrictStr = Field(max_length=4096)
 
 
 class UserOut(BaseModel):
-    id: str
-    email: str
-    username: str | None
-    gpu_endpoint: str | None
-    created_at: str
+    model_config = ConfigDict(title="User")
+
+    id: uuid.UUID
+    email: str = Field(examples=["ada@example.com"])
+    username: str | None = Field(examples=["ada"])
+    gpu_endpoint: str | None = Field(examples=["http://192.168.1.20:8000"])
+    created_at: datetime
 
 
 class TokensOut(BaseModel):
-    access_token: str
-    refresh_token: str
-    token_type: str = "bearer"  # noqa: S105 - a token kind, not a secret
-    expires_in: int
-    refresh_expires_in: int
-    csrf_token: str
+    model_config = ConfigDict(title="TokenResponse")
+
+    access_token: str = Field(description="A JWT: send it as `Authorization: Bearer <token>`.")
+    refresh_token: str = Field(description="Single use: `refreshTokens` answers a new pair.")
+    token_type: Literal["bearer"]
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    refresh_expires_in: int = Field(description="Seconds until the refresh token expires.")
+    csrf_token: str = Field(description="Send as `X-CSRF-Token` with cookie authentication.")
     user: UserOut
 
 
 class SessionOut(BaseModel):
-    id: str
-    created_at: str
-    last_used_at: str
-    expires_at: str
+    model_config = ConfigDict(title="Session")
+
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    expires_at: datetime
     user_agent: str
     ip: str
-    current: bool
+    current: bool = Field(description="Whether this is the session of the request.")
 
 
 class SessionsOut(BaseModel):
+    model_config = ConfigDict(title="SessionList")
+
     sessions: list[SessionOut]
 
 
 class ErrorBody(BaseModel):
-    code: str
-    message: str
-    fields: dict[str, str] | None = None
+    model_config = ConfigDict(title="ErrorDetail")
+
+    code: str = Field(description="Stable and machine-readable.", examples=["validation_error"])
+    message: str = Field(description="For people: says what was wrong.")
+    fields: dict[str, str] | None = Field(
+        default=None, description="Each invalid field with what was wrong (only when any)."
+    )
 
 
 class ErrorOut(BaseModel):
+    model_config = ConfigDict(title="Error")
+
     error: ErrorBody
 
 
 class StatusOut(BaseModel):
-    status: str
-    database: str
+    model_config = ConfigDict(title="DatabaseStatus")
+
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unavailable"]
     version: str
+
+
+class HealthOut(BaseModel):
+    model_config = ConfigDict(title="Health")
+
+    status: Literal["ok"]
+
+
+class ReadinessOut(BaseModel):
+    model_config = ConfigDict(title="Readiness")
+
+    status: Literal["ok", "unavailable", "shutting_down"]
+    database: Literal["ok", "unavailable"] | None = Field(
+        default=None, description="Absent while the instance is shutting down."
+    )
+
+
+class DocLinks(BaseModel):
+    model_config = ConfigDict(title="DocLinks")
+
+    swagger: str
+    redoc: str
+    openapi: str
+
+
+class WelcomeOut(BaseModel):
+    model_config = ConfigDict(title="Welcome")
+
+    name: str
+    message: str
+    version: str
+    docs: DocLinks
 
 
 def user_json(user: User) -> dict[str, Any]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sanic import Blueprint, HTTPResponse, Request, json, redirect
-from sanic_ext import openapi
 
 from gamecoll import __version__
-from gamecoll.api.schemas import StatusOut
+from gamecoll.api.docs import Answer, operation
+from gamecoll.api.schemas import HealthOut, ReadinessOut, StatusOut, WelcomeOut
 from gamecoll.http.cookies import read_cookie
 from gamecoll.services.health import database_ok
 
@@ -14,7 +14,19 @@ bp = Blueprint("status")
 
 
 @bp.get("/")
-@openapi.tag("status")
+@operation(
+    "getWelcome",
+    tag="status",
+    answers={
+        200: (WelcomeOut, "The API's name, version and where its docs are"),
+        303: Answer(
+            {"text/html": {"type": "string", "maxLength": 0}},
+            "A browser (Accept: text/html first) is sent to its gallery or the login page",
+            {"Location": {"type": "string"}},
+        ),
+    },
+    database=False,
+)
 async def welcome(request: Request) -> HTTPResponse:
     """Say hello and point to the docs (a browser goes to its gallery or the login page)."""
     if prefers_html(request):
@@ -42,9 +54,14 @@ def prefers_html(request: Request) -> bool:
 
 
 @bp.get("/auth", strict_slashes=False)
-@openapi.tag("status")
-@openapi.response(200, {"application/json": StatusOut}, "Server and database are up")
-@openapi.response(503, {"application/json": StatusOut}, "The database is unavailable")
+@operation(
+    "getStatus",
+    tag="status",
+    answers={
+        200: (StatusOut, "Server and database are up"),
+        503: (StatusOut, "The database is unavailable"),
+    },
+)
 async def auth_status(request: Request) -> HTTPResponse:
     """Report the server's and the database's status."""
     ok = await database_ok()
@@ -60,14 +77,26 @@ async def auth_status(request: Request) -> HTTPResponse:
 
 
 @bp.get("/healthz")
-@openapi.tag("status")
+@operation(
+    "getHealth",
+    tag="status",
+    answers={200: (HealthOut, "The process is alive")},
+    database=False,
+)
 async def healthz(request: Request) -> HTTPResponse:
     """Answer whether the process is alive (no database call)."""
     return json({"status": "ok"}, headers={"cache-control": "no-store"})
 
 
 @bp.get("/readyz")
-@openapi.tag("status")
+@operation(
+    "getReadiness",
+    tag="status",
+    answers={
+        200: (ReadinessOut, "Ready: the database answers and the instance is not stopping"),
+        503: (ReadinessOut, "Not ready: the database is unavailable or the instance is stopping"),
+    },
+)
 async def readyz(request: Request) -> HTTPResponse:
     """Answer whether this instance should get traffic: database reachable, not stopping."""
     if request.app.ctx.shutting_down:

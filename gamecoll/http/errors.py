@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 from sanic import HTTPResponse, Request, json
+from sanic.constants import HTTP_METHODS
 from sanic.exceptions import RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 from tortoise.exceptions import DBConnectionError
@@ -77,6 +78,18 @@ def as_app_error(exc: BaseException) -> AppError | None:
     return None
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """List the methods the router takes on this path (Sanic omits them on dynamic paths)."""
+    found: list[str] = []
+    for method in HTTP_METHODS:
+        try:
+            request.app.router.get(request.path, method, None)
+        except SanicException:
+            continue
+        found.append(str(method.value))
+    return found
+
+
 def wants_html(request: Request) -> bool:
     """Tell whether this request should get an HTML error (pages, or a browser on no route)."""
     if getattr(request.ctx, "html_errors", False):
@@ -119,6 +132,8 @@ class GamecollErrorHandler(ErrorHandler):
             error.code = "internal_error"  # type: ignore[misc]
         elif error.status >= 500:
             log.warning("%s on %s %s: %s", error.status, request.method, request.path, exception)
+        if error.status == 405 and "allow" not in {key.lower() for key in error.headers}:
+            error.headers = {**error.headers, "Allow": ", ".join(allowed_methods(request))}
         if self.html_renderer is not None and wants_html(request):
             response = self.html_renderer(request, error)
         else:

@@ -121,11 +121,13 @@ def _check_json(value: object, field: str, depth: int) -> None:
 
 
 def clean_limit(value: str | None) -> int:
-    """Parse the page size (1 to 100; 50 when absent)."""
-    if value is None or value.strip() == "":
+    """Parse the page size (1 to 100; 50 when absent; an empty value is refused)."""
+    if value is None:
         return PAGE_DEFAULT
     text = value.strip()
-    if not text.isdigit() or not 1 <= int(text) <= PAGE_MAX:
+    # ASCII digits only (str.isdigit also takes "²"), and short: int() of thousands of digits
+    # raises instead of answering.
+    if not (text.isascii() and text.isdigit() and len(text) <= 3) or not 1 <= int(text) <= PAGE_MAX:
         raise _fail("limit", f"Must be a whole number from 1 to {PAGE_MAX}.")
     return int(text)
 

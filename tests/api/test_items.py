@@ -453,12 +453,15 @@ async def test_deleting_the_account_removes_its_items_and_files(
     assert (await client.get(f"{ITEMS}/{kept['id']}", headers=bob)).status_code == 200
 
 
+REF = "#/components/schemas/"
+
+
 # -- documentation -------------------------------------------------------------------------------
 
 
 async def test_openapi_documents_every_collection_endpoint(client: httpx.AsyncClient) -> None:
-    spec = (await client.get("/docs/openapi.json")).json()
-    paths = spec["paths"]
+    spec = (await client.get("/docs/openapi.json", follow_redirects=True)).json()
+    paths, schemas = spec["paths"], spec["components"]["schemas"]
     item = "/collection/items/{item_id}"
     expected = {
         ("/collection/items", "get"),
@@ -475,32 +478,36 @@ async def test_openapi_documents_every_collection_endpoint(client: httpx.AsyncCl
     for path, method in expected:
         operation = paths[path][method]
         assert operation["summary"], (path, method)
-        assert "collection" in operation["tags"]
+        assert operation["tags"] == ["collection"]
 
     create_body = paths["/collection/items"]["post"]["requestBody"]["content"]
-    form = create_body["multipart/form-data"]["schema"]
+    assert create_body["multipart/form-data"]["schema"] == {"$ref": REF + "ItemCreateForm"}
+    form = schemas["ItemCreateForm"]
     assert form["properties"]["image"] == {
         "type": "string",
         "format": "binary",
         "description": form["properties"]["image"]["description"],
     }
     assert form["required"] == ["name"]
-    json_body = create_body["application/json"]["schema"]
+    assert create_body["application/json"]["schema"] == {"$ref": REF + "ItemCreateRequest"}
+    json_body = schemas["ItemCreateRequest"]
     assert json_body["properties"]["name"]["maxLength"] == 200
     assert json_body["required"] == ["name"]
-    put_form = paths[f"{item}/image"]["put"]["requestBody"]["content"]["multipart/form-data"]
-    assert put_form["schema"]["required"] == ["image"]
+    assert schemas["ItemImageForm"]["required"] == ["image"]
 
     out = paths[item]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
-    assert set(out["properties"]) == ITEM_KEYS
-    image = out["properties"]["image"]
-    assert image["nullable"] is True
-    assert {"sha256", "url", "raw_url", "thumbnail_url"} <= set(image["properties"])
-    assert "$ref" not in str(spec["paths"]["/collection/items"])
+    assert out == {"$ref": REF + "Item"}
+    assert set(schemas["Item"]["properties"]) == ITEM_KEYS
+    image = schemas["Item"]["properties"]["image"]
+    assert image == {"anyOf": [{"$ref": REF + "ItemImage"}, {"type": "null"}]}
+    assert {"sha256", "url", "raw_url", "thumbnail_url"} <= set(schemas["ItemImage"]["properties"])
 
     page = paths["/collection/items"]["get"]
+    limit = next(p for p in page["parameters"] if p["name"] == "limit")
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}
     assert {p["name"] for p in page["parameters"]} >= {"limit", "cursor", "q", "platform"}
     raw = paths[f"{item}/image/raw"]["get"]["responses"]["200"]["content"]
+    assert set(raw) == {"image/jpeg", "image/png", "image/webp", "image/gif"}
     assert raw["image/jpeg"]["schema"] == {"type": "string", "format": "binary"}
     thumb = paths[f"{item}/thumbnail"]["get"]["responses"]["200"]["content"]
     assert set(thumb) == {"image/webp"}

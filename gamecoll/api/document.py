@@ -1,0 +1,313 @@
+"""Build the OpenAPI 3.1 document from the app's routes and what each one declares.
+
+Schemas come from the pydantic models that shape the bodies (one source for both), named by
+their `title` and referenced with `$ref`; every error answer shares the `Error` schema.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Final
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from sanic import Sanic
+
+from gamecoll import __version__
+from gamecoll.api.docs import Answer, Body, Operation, Param, Schema, declared_operation
+from gamecoll.api.item_schemas import FORMS
+from gamecoll.api.schemas import ErrorOut
+
+REF: Final = "#/components/schemas/"
+SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+
+DESCRIPTION: Final = """\
+Accounts, sessions, the GPU endpoint and the game collection of gamecoll.
+
+**Authentication.** `login` and `register` answer with an access token (short-lived JWT) and a
+refresh token, and also set them as HttpOnly cookies. A frontend either
+
+- sends `Authorization: Bearer <access_token>` and calls `refreshTokens` with the refresh
+  token before the access token expires, or
+- relies on the cookies (same site, or an origin in `ALLOWED_ORIGINS` with credentials): every
+  request that changes state (POST, PUT, PATCH, DELETE) must then carry the session's CSRF
+  token (`csrf_token` of the token answer) in the `X-CSRF-Token` header, or as a `csrf_token`
+  form field. An expired access cookie is refreshed by the server on the next request.
+
+**Errors.** Every error answer has the same body, `{"error": {"code", "message", "fields"?}}`
+(schema `Error`); `fields` names each invalid field with a message. 429 and most 503 answers
+carry `Retry-After`.
+
+The GPU endpoint is stored only: the server never calls it, so LAN addresses are allowed.
+"""
+
+TAGS: Final = [
+    {"name": "status", "description": "Welcome, liveness, readiness and database status."},
+    {"name": "auth", "description": "Register, log in, refresh the tokens, log out."},
+    {"name": "account", "description": "The signed-in user: profile, GPU endpoint, sessions."},
+    {"name": "collection", "description": "Items of the collection and their images."},
+]
+
+# What a status means when a route does not say more.
+ERROR_TEXT: Final = {
+    400: "The request is malformed (a body that is not JSON, a bad header, cookie or value)",
+    401: "Not logged in, or the token is not valid or has expired",
+    403: "Cookie authentication without this session's CSRF token, or from another site",
+    404: "Nothing is here",
+    409: "That already exists",
+    413: "The request body is too large for this endpoint",
+    415: "The body's content type is not accepted here",
+    422: "A field or parameter is not valid (`fields` says which and why)",
+    429: "Too many attempts; wait as long as Retry-After says",
+    503: "The database (or another part) is unavailable; try again shortly",
+    507: "The image storage is full",
+}
+RETRY_AFTER: Final = {"schema": {"type": "integer", "minimum": 1}, "required": True}
+PATH_TYPES: Final[dict[str, Schema]] = {
+    "uuid": {"type": "string", "format": "uuid"},
+    "int": {"type": "integer"},
+    "str": {"type": "string"},
+}
+PATH_PARAM = re.compile(r"<(\w+)(?::(\w+))?>")
+
+
+def ref(name: str) -> Schema:
+    """A reference to a component schema."""
+    return {"$ref": REF + name}
+
+
+class Components:
+    """The named schemas the document refers to, collected while the paths are built."""
+
+    def __init__(self) -> None:
+        self.models: dict[type[BaseModel], JsonSchemaMode] = {}
+        self.aliases: dict[str, type[BaseModel]] = {}
+
+    def use(self, model: type[BaseModel], mode: JsonSchemaMode) -> Schema:
+        """Refer to a model's schema (validation for bodies, serialization for answers)."""
+        self.models.setdefault(model, mode)
+        return ref(public_name(model))
+
+    def schemas(self) -> dict[str, Schema]:
+        """Return every referenced schema and the schemas they refer to, by public name."""
+        pairs = [(model, mode) for model, mode in self.models.items()]
+        _, top = models_json_schema(pairs, ref_template=REF + "{model}")
+        definitions: dict[str, Schema] = top.get("$defs", {})
+        names = {key: str(schema.get("title", key)) for key, schema in definitions.items()}
+        if len(set(names.values())) < len(names):
+            raise ValueError(f"Two schemas share a title: {sorted(names.values())}")
+        out = {names[key]: _tidy(schema, names) for key, schema in definitions.items()}
+        for alias, model in self.aliases.items():
+            out[alias] = {**out[public_name(model)], "title": alias}
+        out.update(FORMS)
+        return dict(sorted(out.items()))
+
+
+def public_name(model: type[BaseModel]) -> str:
+    """Return the name a model has in the document (its `title`)."""
+    title = model.model_config.get("title")
+    if not title:
+        raise TypeError(f"{model.__name__} needs a title (its name in the API document).")
+    return str(title)
+
+
+def _tidy(node: Any, names: dict[str, str], *, top: bool = True) -> Any:
+    """Rename references to public names; drop pydantic's property titles and defaults."""
+    if isinstance(node, list):
+        return [_tidy(value, names, top=False) for value in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "$ref":
+            out[key] = REF + names[value.removeprefix(REF)]
+        elif key == "title" and not top:
+            continue
+        elif key == "properties":
+            # No `default` on properties: generators (openapi-typescript) take a property with
+            # a default as always present, but the server omits some (`fields`) and requests
+            # may leave them out. What an absent field means is in its description.
+            out[key] = {
+                name: _tidy({k: v for k, v in prop.items() if k != "default"}, names, top=False)
+                for name, prop in value.items()
+            }
+        else:
+            out[key] = _tidy(value, names, top=False)
+    return out
+
+
+def _error_answer(description: str, status: int, components: Components) -> Schema:
+    schema = components.use(ErrorOut, "serialization")
+    answer: Schema = {
+        "description": description,
+        "content": {"application/json": {"schema": schema}},
+    }
+    if status == 429:
+        answer["headers"] = {"Retry-After": RETRY_AFTER}
+    return answer
+
+
+def _content(content: Any, components: Components) -> dict[str, Schema] | None:
+    if content is None:
+        return None
+    if isinstance(content, type) and issubclass(content, BaseModel):
+        return {"application/json": {"schema": components.use(content, "serialization")}}
+    return {media: {"schema": schema} for media, schema in content.items()}
+
+
+def _answer(answer: Answer, components: Components) -> Schema:
+    out: Schema = {"description": answer.description}
+    content = _content(answer.content, components)
+    if content is not None:
+        out["content"] = content
+    if answer.headers:
+        out["headers"] = {
+            name: {"schema": schema, "required": True} for name, schema in answer.headers.items()
+        }
+    if answer.links:
+        out["links"] = dict(answer.links)
+    return out
+
+
+def _request_body(body: Body, components: Components) -> Schema:
+    schema = components.use(body.model, "validation")
+    content: dict[str, Schema] = {"application/json": {"schema": schema}}
+    if body.form:
+        components.aliases[body.form] = body.model
+        content["application/x-www-form-urlencoded"] = {"schema": ref(body.form)}
+    if body.multipart:
+        content["multipart/form-data"] = {"schema": ref(body.multipart)}
+    return {"required": body.required, "content": content}
+
+
+def _parameter(param: Param) -> Schema:
+    return {
+        "name": param.name,
+        "in": param.location,
+        "required": param.required,
+        "description": param.description,
+        "schema": param.schema,
+    }
+
+
+def _implied_errors(declared: Operation, method: str, has_path_params: bool) -> set[int]:
+    """The statuses every route of this kind can answer, besides the ones it declares."""
+    statuses = {400}
+    if declared.database:
+        statuses.add(503)
+    if declared.body is not None:
+        statuses |= {413, 415, 422}
+    if has_path_params:
+        statuses.add(404)
+    if declared.auth is True:
+        statuses.add(401)
+    if declared.auth and method not in SAFE_METHODS:
+        statuses.add(403)
+    return statuses
+
+
+def _operation(
+    declared: Operation, method: str, handler: Any, path_params: list[Schema], cookie: str
+) -> tuple[Schema, Components]:
+    components = Components()
+    lines = (handler.__doc__ or "").strip().splitlines()
+    op: Schema = {
+        "operationId": declared.operation_id,
+        "summary": lines[0].strip() if lines else declared.operation_id,
+        "tags": [declared.tag],
+    }
+    if len(lines) > 1:
+        op["description"] = "\n".join(line.strip() for line in lines[1:]).strip()
+    params = [*path_params, *(_parameter(param) for param in declared.params)]
+    if declared.auth:
+        op["security"] = [{"bearer": []}, {"cookie": []}]
+        if declared.auth == "optional":
+            op["security"].append({})
+        if method not in SAFE_METHODS:
+            params.append(
+                _parameter(
+                    Param(
+                        "X-CSRF-Token",
+                        {"type": "string"},
+                        f"With cookie auth ({cookie}): the session's CSRF token.",
+                        "header",
+                    )
+                )
+            )
+    if params:
+        op["parameters"] = params
+    if declared.body is not None:
+        op["requestBody"] = _request_body(declared.body, components)
+    responses: dict[str, Schema] = {
+        str(status): _answer(answer, components) for status, answer in declared.answers.items()
+    }
+    errors = dict.fromkeys(_implied_errors(declared, method, bool(path_params)), "")
+    errors.update(declared.errors)
+    for status, text in errors.items():
+        responses.setdefault(
+            str(status), _error_answer(text or ERROR_TEXT[status], status, components)
+        )
+    op["responses"] = dict(sorted(responses.items()))
+    return op, components
+
+
+def _path(route_path: str) -> tuple[str, list[Schema]]:
+    params: list[Schema] = []
+
+    def replace(match: re.Match[str]) -> str:
+        name, kind = match.group(1), match.group(2) or "str"
+        params.append({"name": name, "in": "path", "required": True, "schema": PATH_TYPES[kind]})
+        return "{" + name + "}"
+
+    path = "/" + PATH_PARAM.sub(replace, route_path).strip("/")
+    return path, params
+
+
+def build_document(app: Sanic[Any, Any]) -> Schema:
+    """Build the API's OpenAPI document."""
+    cookie = app.ctx.cookie_names.access
+    paths: dict[str, dict[str, Schema]] = {}
+    models: dict[type[BaseModel], JsonSchemaMode] = {}
+    aliases: dict[str, type[BaseModel]] = {}
+    operation_ids: set[str] = set()
+    for route in app.router.routes:
+        declared = declared_operation(route.handler)
+        if declared is None:
+            continue
+        path, path_params = _path(route.path)
+        for method in sorted(route.methods):
+            if method.lower() in paths.get(path, {}):
+                continue  # the same route with and without a trailing slash
+            if declared.operation_id in operation_ids:
+                raise ValueError(f"Operation id {declared.operation_id} is used twice.")
+            operation_ids.add(declared.operation_id)
+            op, components = _operation(declared, method, route.handler, path_params, cookie)
+            paths.setdefault(path, {})[method.lower()] = op
+            for model, mode in components.models.items():
+                models.setdefault(model, mode)
+            aliases.update(components.aliases)
+    components = Components()
+    components.models, components.aliases = models, aliases
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "gamecoll API",
+            "version": __version__,
+            "description": DESCRIPTION,
+            "license": {"name": "MIT", "identifier": "MIT"},
+        },
+        "tags": TAGS,
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": components.schemas(),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "cookie": {"type": "apiKey", "in": "cookie", "name": cookie},
+                "oauth2": {
+                    "type": "oauth2",
+                    "description": "For Swagger UI's Authorize button (the password flow).",
+                    "flows": {"password": {"tokenUrl": "/auth/login", "scopes": {}}},
+                },
+            },
+        },
+    }
