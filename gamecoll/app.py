@@ -10,6 +10,8 @@ from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic
 from sanic.http import Http
+from sanic.models.handler_types import RouteHandler
+from sanic_routing import Route
 from tortoise import Tortoise
 
 from gamecoll import __version__
@@ -17,7 +19,9 @@ from gamecoll.api import register_api
 from gamecoll.config import Settings, load_settings
 from gamecoll.db import apply_migrations, close_database_connections, tortoise_config
 from gamecoll.http.cookies import clear_auth_cookies, cookie_names, set_auth_cookies
+from gamecoll.http.edge import check_request_head
 from gamecoll.http.errors import GamecollErrorHandler
+from gamecoll.http.limits import fit_body_limit
 from gamecoll.http.openapi import setup_openapi
 from gamecoll.logs import configure_logging
 from gamecoll.services.container import build_services
@@ -79,8 +83,19 @@ def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> S
     register_api(app)
     register_web(app)
     _add_listeners(app, settings)
+    _add_edge(app)
     _add_middleware(app)
     return app
+
+
+def _add_edge(app: Sanic[Any, Any]) -> None:
+    @app.signal("http.routing.after")
+    async def check_head(
+        request: Request, route: Route, kwargs: dict[str, Any], handler: RouteHandler
+    ) -> None:
+        # After routing, before Sanic reads the body of a non-streaming route.
+        check_request_head(request)
+        fit_body_limit(request, route, handler)
 
 
 def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
