@@ -21,6 +21,7 @@ from gamecoll.db import apply_migrations, close_database_connections, tortoise_c
 from gamecoll.http.cookies import clear_auth_cookies, cookie_names, set_auth_cookies
 from gamecoll.http.edge import check_request_head
 from gamecoll.http.errors import GamecollErrorHandler
+from gamecoll.http.headers import add_security_headers
 from gamecoll.http.limits import fit_body_limit
 from gamecoll.http.openapi import setup_openapi
 from gamecoll.logs import configure_logging
@@ -52,18 +53,9 @@ def _sanic_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-SECURITY_HEADERS = {
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",
-    "x-frame-options": "DENY",
-}
 SHUTDOWN_SETTLE_SECONDS = 0.5
 """After SIGTERM, how long connections accepted just before the listener closed get to send
 their request (Sanic closes connections that are idle when it starts draining)."""
-PAGE_CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' http: https:; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
-)
 
 
 def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> Sanic[Any, Any]:
@@ -159,10 +151,6 @@ def _add_middleware(app: Sanic[Any, Any]) -> None:
             response.headers["cache-control"] = "no-store"
         elif getattr(request.ctx, "clear_auth_cookies", False):
             clear_auth_cookies(response, names)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        content_type = response.content_type or ""
-        if content_type.startswith("text/html") and not request.path.startswith("/docs"):
-            response.headers.setdefault("content-security-policy", PAGE_CSP)
+        add_security_headers(request, response, request.app.ctx.settings)
         if request.app.ctx.shutting_down and isinstance(request.stream, Http):
             request.stream.keep_alive = False  # stopping: close the connection after this answer
