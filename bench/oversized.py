@@ -122,7 +122,13 @@ def attack_main(argv: list[str]) -> int:
 # -- the scenario ------------------------------------------------------------------------------
 
 
-def oversized_logins(bench: Bench, server_name: str = "gamecoll_w1") -> None:
+def oversized_logins(
+    bench: Bench,
+    server_name: str = "gamecoll_w1",
+    *,
+    attackers_on_server_cpu: bool = False,
+    body_bytes: int = BODY_BYTES,
+) -> None:
     """Measure /healthz idle, then while ATTACKERS clients send oversized login bodies."""
     from bench.harness import Scenario, log
 
@@ -130,7 +136,7 @@ def oversized_logins(bench: Bench, server_name: str = "gamecoll_w1") -> None:
     app = bench.servers[server_name]
     quiet = Scenario("healthz_quiet", server_name, [Req("/healthz")], plan.connections)
     attacks: list[dict[str, Any]] = []
-    log(f"oversized logins: {ATTACKERS} clients sending {BODY_BYTES:,}-byte login bodies")
+    log(f"oversized logins: {ATTACKERS} clients sending {body_bytes:,}-byte login bodies")
     for round_no in range(plan.repeats):
         bench.measure(quiet)
         out = bench.workdir / f"oversized-{round_no}.json"
@@ -144,8 +150,9 @@ def oversized_logins(bench: Bench, server_name: str = "gamecoll_w1") -> None:
                 f"--port={app.port}",
                 f"--seconds={plan.seconds + 2 * RAMP_SECONDS}",
                 f"--out={out}",
+                f"--bytes={body_bytes}",
             ],
-            cpus=bench.layout1.load,
+            cpus=app.cpus if attackers_on_server_cpu else bench.layout1.load,
             log_path=bench.workdir / "oversized-attackers.log",
         )
         try:
@@ -178,7 +185,7 @@ def oversized_logins(bench: Bench, server_name: str = "gamecoll_w1") -> None:
             "connections": quiet.connections,
             "ceiling": None,
             "attackers": attacks,
-            "note": f"/healthz while {ATTACKERS} clients send {BODY_BYTES // 1_000_000} MB logins",
+            "note": f"/healthz while {ATTACKERS} clients send {body_bytes:,}-byte logins",
         }
     )
 
@@ -195,6 +202,12 @@ def standalone_main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument(
+        "--attackers-on-server-cpu",
+        action="store_true",
+        help="pin the attackers beside the server instead of beside wrk (to tell the two apart)",
+    )
+    parser.add_argument("--body-bytes", type=int, default=BODY_BYTES, help="announced and sent")
     args = parser.parse_args(argv)
     plan = with_overrides(FULL, seconds=args.seconds, repeats=args.repeats, warmup_seconds=1)
     workdir = Path(tempfile.mkdtemp(prefix="gamecoll-oversized-"))
@@ -204,12 +217,17 @@ def standalone_main(argv: list[str]) -> int:
             asyncio.run(seed.create_database(bench.admin_url, bench.db_name))
             bench.image_dir.mkdir(parents=True, exist_ok=True)
             bench.start_gamecoll("gamecoll_w1", 1, bench.layout1, root=args.root)
-            oversized_logins(bench)
+            oversized_logins(
+                bench,
+                attackers_on_server_cpu=args.attackers_on_server_cpu,
+                body_bytes=args.body_bytes,
+            )
     finally:
         problems = bench.cleanup()
     for name in OVERSIZED_SCENARIOS:
         entry = bench.scenarios.get(name, {})
-        print(name, json.dumps(entry.get("median")), entry.get("status"))
+        cpu = [run.get("server_cpu_s") for run in entry.get("runs", [])]
+        print(name, json.dumps(entry.get("median")), entry.get("status"), "server cpu s:", cpu)
     for attack in bench.scenarios.get("healthz_oversized_logins", {}).get("attackers", []):
         print("attackers", json.dumps(attack))
     for problem in problems:
