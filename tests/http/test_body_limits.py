@@ -11,7 +11,9 @@ from gamecoll.http.forms import FORM_FIELDS_MAX
 from gamecoll.http.limits import SMALL_BODY
 from tests.conftest import LiveApp
 from tests.helpers import PASSWORD, bearer, error_of, register
+from tests.images import noisy_jpeg
 from tests.rawhttp import send_raw
+from tests.web.conftest import new_member, visitor_client
 
 FORM = (b"Content-Type", b"application/x-www-form-urlencoded")
 MILLION_FIELDS = 9_900_000  # 1,000,000 fields of `a=&` and more: the size of the probe's body
@@ -156,3 +158,24 @@ async def test_item_text_and_image_routes_keep_their_larger_limits(
     # Over 64 KiB but inside the item's 1 MiB JSON limit: judged by the metadata rule (16 KiB).
     assert big.status_code == 422
     assert "metadata" in error_of(big)["fields"]
+
+
+async def test_the_gallery_upload_takes_photos_and_the_edit_form_long_notes(
+    live: LiveApp,
+) -> None:
+    async with visitor_client(live) as http:
+        member = await new_member(live, http)
+        photo = noisy_jpeg(300, 300)
+        assert len(photo) > SMALL_BODY
+        upload = await member.form(
+            "/gallery",
+            {"name": "Ys", "platform": "PC Engine"},
+            files=[("images", ("ys.jpg", photo, "image/jpeg"))],
+        )
+        assert upload.status_code == 303, upload.text[:300]
+        items = await http.get("/collection/items", headers=bearer(member.tokens))
+        item = items.json()["items"][0]
+        assert item["image"] is not None
+        notes = "🎮" * 5000  # 60 kB once percent-encoded, beside the other fields
+        saved = await member.form(f"/gallery/{item['id']}", {"name": "🎮" * 200, "notes": notes})
+        assert saved.status_code == 303, saved.text[:300]
