@@ -37,6 +37,7 @@ import httpx
 
 from bench import images, seed
 from bench.loadgen import Chain, Req, Wrk, WrkResult, ensure_wrk
+from bench.oversized import OVERSIZED_SCENARIOS, oversized_logins
 from bench.procs import (
     LOCALHOST,
     CpuLayout,
@@ -88,6 +89,7 @@ ALL_SCENARIOS = (
     + MEMORY_SCENARIOS
     + WORKER_SCENARIOS
     + SCALE_SCENARIOS
+    + OVERSIZED_SCENARIOS
 )
 # The groups `--only` selects.
 GROUPS = {
@@ -97,6 +99,7 @@ GROUPS = {
     "workers": WORKER_SCENARIOS,
     "scale": SCALE_SCENARIOS,
     "storage": (),  # bench/storage_s3.py: S3 against the local disk, its own servers
+    "oversized": OVERSIZED_SCENARIOS,
 }
 ITEM_SCENARIOS = frozenset(
     {
@@ -586,6 +589,8 @@ class Bench:
             self.stop_server("ceiling_jwt_pg")
         if self.selected("storm"):
             self.login_storm()
+        if self.selected("oversized"):
+            oversized_logins(self)
         self.stop_server("gamecoll_w1")
         if self.selected("memory"):
             # A fresh worker: the uploads and 2 MB images above leave allocator high-water

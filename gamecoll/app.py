@@ -10,6 +10,8 @@ from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic
 from sanic.http import Http
+from sanic.models.handler_types import RouteHandler
+from sanic_routing import Route
 from tortoise import Tortoise
 
 from gamecoll.api import register_api
@@ -17,7 +19,10 @@ from gamecoll.api.document import build_document
 from gamecoll.config import Settings, load_settings
 from gamecoll.db import apply_migrations, close_database_connections, tortoise_config
 from gamecoll.http.cookies import clear_auth_cookies, cookie_names, set_auth_cookies
+from gamecoll.http.edge import check_request_head
 from gamecoll.http.errors import GamecollErrorHandler
+from gamecoll.http.headers import add_security_headers
+from gamecoll.http.limits import fit_body_limit
 from gamecoll.http.openapi import setup_openapi
 from gamecoll.logs import configure_logging
 from gamecoll.services.container import build_services
@@ -48,18 +53,9 @@ def _sanic_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-SECURITY_HEADERS = {
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "same-origin",
-    "x-frame-options": "DENY",
-}
 SHUTDOWN_SETTLE_SECONDS = 0.5
 """After SIGTERM, how long connections accepted just before the listener closed get to send
 their request (Sanic closes connections that are idle when it starts draining)."""
-PAGE_CSP = (
-    "default-src 'self'; img-src 'self' data: blob:; connect-src 'self' http: https:; "
-    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
-)
 
 
 def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> Sanic[Any, Any]:
@@ -79,8 +75,19 @@ def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> S
     register_api(app)
     register_web(app)
     _add_listeners(app, settings)
+    _add_edge(app)
     _add_middleware(app)
     return app
+
+
+def _add_edge(app: Sanic[Any, Any]) -> None:
+    @app.signal("http.routing.after")
+    async def check_head(
+        request: Request, route: Route, kwargs: dict[str, Any], handler: RouteHandler
+    ) -> None:
+        # After routing, before Sanic reads the body of a non-streaming route.
+        check_request_head(request)
+        fit_body_limit(request, route, handler)
 
 
 def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
@@ -146,10 +153,6 @@ def _add_middleware(app: Sanic[Any, Any]) -> None:
             response.headers["cache-control"] = "no-store"
         elif getattr(request.ctx, "clear_auth_cookies", False):
             clear_auth_cookies(response, names)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        content_type = response.content_type or ""
-        if content_type.startswith("text/html") and not request.path.startswith("/docs"):
-            response.headers.setdefault("content-security-policy", PAGE_CSP)
+        add_security_headers(request, response, request.app.ctx.settings)
         if request.app.ctx.shutting_down and isinstance(request.stream, Http):
             request.stream.keep_alive = False  # stopping: close the connection after this answer

@@ -73,6 +73,7 @@ class Settings:
     max_image_pixels: int = 50_000_000
     request_max_json_bytes: int = 1024 * 1024
     graceful_shutdown_seconds: float = 15.0
+    hsts_seconds: int = 0
     run_migrations: bool = True
     log_level: str = "INFO"
     log_format: str = "text"
@@ -369,6 +370,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         graceful_shutdown_seconds=r.get(
             ("GRACEFUL_SHUTDOWN_SECONDS",), _float(0, 600), d.graceful_shutdown_seconds
         ),
+        hsts_seconds=r.get(("HSTS_SECONDS",), _int(0, 63_072_000), d.hsts_seconds),
         run_migrations=r.get(("RUN_MIGRATIONS",), _bool, d.run_migrations),
         log_level=r.get(("LOG_LEVEL",), _log_level, d.log_level),
         log_format=r.get(("LOG_FORMAT",), _choice("text", "json"), d.log_format),

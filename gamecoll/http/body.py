@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 from sanic import Request
 
 from gamecoll.errors import BadRequest, UnsupportedMediaType, ValidationFailed
+from gamecoll.http.forms import read_form
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -76,8 +77,8 @@ def json_data(request: Request, *, allow_empty: bool = False) -> Any:
 
 
 def form_data(request: Request) -> dict[str, str]:
-    """Flatten a urlencoded or multipart form to its first value per field."""
-    form: dict[str, list[str]] = request.form or {}
+    """Flatten a urlencoded or multipart form to its first value per field (bounded parse)."""
+    form: dict[str, list[str]] = read_form(request)[0]
     return {key: str(values[0]) for key, values in form.items() if values}
 
 

@@ -16,6 +16,7 @@ from sanic.handlers import ErrorHandler
 from tortoise.exceptions import DBConnectionError
 
 from gamecoll.errors import AppError, ServiceUnavailable
+from gamecoll.http.limits import too_large
 
 log = logging.getLogger("gamecoll.errors")
 
@@ -123,6 +124,9 @@ class GamecollErrorHandler(ErrorHandler):
             log.debug("client went away during %s %s", request.method, request.path)
             return HTTPResponse(status=499)
         error = as_app_error(exception)
+        limit = getattr(request.ctx, "body_limit", None)
+        if error is not None and error.status == 413 and limit and error is not exception:
+            error = too_large(None, limit)  # Sanic's: a chunked body ran over the route's limit
         if error is None:
             log.exception(
                 "unhandled error on %s %s", request.method, request.path, exc_info=exception

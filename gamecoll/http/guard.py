@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast
 from sanic import HTTPResponse, Request
 
 from gamecoll.errors import CsrfFailed, InvalidToken, NotAuthenticated
+from gamecoll.http.body import FORM_TYPES, form_data, media_type
 from gamecoll.http.cookies import read_cookie
 from gamecoll.models import Item
 from gamecoll.security.csrf import csrf_token_matches, origin_allowed
@@ -55,10 +56,9 @@ def presented_csrf_token(request: Request) -> str | None:
     token: str | None = request.headers.get(CSRF_HEADER)
     if token:
         return token
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        value = request.form.get(CSRF_FIELD) if request.form else None
-        return str(value) if value else None
+    if media_type(request) in FORM_TYPES:
+        value = form_data(request).get(CSRF_FIELD)
+        return value or None
     return None
 
 

@@ -10,7 +10,7 @@ import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from gamecoll.errors import ValidationFailed
@@ -125,9 +125,11 @@ def clean_limit(value: str | None) -> int:
     if value is None:
         return PAGE_DEFAULT
     text = value.strip()
-    # ASCII digits only (str.isdigit also takes "²"), and short: int() of thousands of digits
-    # raises instead of answering.
-    if not (text.isascii() and text.isdigit() and len(text) <= 3) or not 1 <= int(text) <= PAGE_MAX:
+    if (
+        not (text.isascii() and text.isdigit())
+        or len(text) > len(str(PAGE_MAX))
+        or not 1 <= int(text) <= PAGE_MAX
+    ):
         raise _fail("limit", f"Must be a whole number from 1 to {PAGE_MAX}.")
     return int(text)
 
@@ -196,8 +198,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         created_text, id_text = json.loads(raw)
         created = datetime.fromisoformat(created_text)
         item_id = uuid.UUID(id_text)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        if created.tzinfo is None:
+            raise bad
+        # In UTC, as the database compares it: an offset may push year 1 or 9999 out of range.
+        created = created.astimezone(UTC)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
         raise bad from None
-    if created.tzinfo is None:
-        raise bad
     return created, item_id

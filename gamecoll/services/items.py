@@ -24,12 +24,14 @@ from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from gamecoll.errors import (
     Conflict,
     InsufficientStorage,
+    NotAuthenticated,
     NotFound,
     ServerBusy,
     StorageUnavailableError,
@@ -373,9 +375,13 @@ class ItemService:
                 updated_at=now,
                 **_image_columns(keys, processed),
             )
-        except BaseException:
+        except BaseException as exc:
             if keys is not None:
                 await self._discard([keys.image, keys.thumbnail])
+            if isinstance(exc, IntegrityError):
+                # The only reference is the owner: the account was deleted during the upload.
+                gone = "Your account no longer exists; nothing was saved."
+                raise NotAuthenticated(gone) from None
             raise
 
     async def update(self, *, item: Item, changes: Mapping[str, Any]) -> Item:

@@ -13,6 +13,7 @@ from sanic.request import File
 from gamecoll.errors import AppError, ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
+from gamecoll.http.limits import ITEM_FORM_BODY, upload_body
 from gamecoll.models import Item
 from gamecoll.services.images import ACCEPTED_CONTENT_TYPES
 from gamecoll.services.item_json import image_json
@@ -178,7 +179,7 @@ def _names(name: str, files: list[File]) -> list[str]:
     return [f"{name.strip()} ({index})" for index in range(1, len(files) + 1)]
 
 
-@bp.post("/gallery")
+@bp.post("/gallery", ctx_body_limit=upload_body)
 @authenticated
 async def gallery_upload(request: Request) -> HTTPResponse:
     """Add one game, or one per photo when several are sent; each new card appears at once."""
@@ -287,7 +288,7 @@ async def gallery_edit(request: Request, item_id: uuid.UUID) -> HTTPResponse:
     return renderer(request).response(template, ctx)
 
 
-@bp.post("/gallery/<item_id:uuid>")
+@bp.post("/gallery/<item_id:uuid>", ctx_body_limit=ITEM_FORM_BODY)
 @authenticated
 async def gallery_save(request: Request, item_id: uuid.UUID) -> HTTPResponse:
     """Save the name, platform and notes; errors come back next to the fields."""

@@ -54,11 +54,10 @@ class StaticFiles:
         root = self.root.resolve()
         try:
             path = (root / name).resolve()
-        except (OSError, ValueError):
+            found = path.is_relative_to(root) and path.is_file()
+        except (OSError, ValueError):  # a name too long for the file system, for one
             return None
-        if not path.is_relative_to(root) or not path.is_file():
-            return None
-        return path
+        return path if found else None
 
     def version(self, name: str) -> str:
         """Return a short hash of a static file's bytes ('' when the file is missing)."""

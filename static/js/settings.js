@@ -1,5 +1,6 @@
 // Settings page: "Test connection" asks, from this browser, whether the GPU endpoint answers.
-// The server never calls the endpoint; the CSP's connect-src allows http: and https:.
+// The server never calls the endpoint; this page's CSP (only this one) allows http: and https:
+// in connect-src (gamecoll/http/headers.py).
 (function () {
   "use strict";
 

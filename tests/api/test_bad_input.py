@@ -22,7 +22,7 @@ from tests.helpers import PASSWORD, bearer, error_of, register, unique_email
         (b"email=a@b.co", "text/plain", 415),
         (b"", "application/json", 400),
         (b"null", "application/json", 422),
-        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400),
+        (b"[" * 20_000 + b"]" * 20_000, "application/json", 400),
     ],
 )
 async def test_malformed_bodies(
@@ -39,10 +39,10 @@ async def test_malformed_bodies(
     "body",
     [
         {"email": "a\x00b@example.com", "password": PASSWORD},
-        {"email": "x" * 100_000 + "@example.com", "password": PASSWORD},
+        {"email": "x" * 5_000 + "@example.com", "password": PASSWORD},
         {"email": unique_email(), "password": PASSWORD, "username": "ab\x00cd"},
         {"email": unique_email(), "password": PASSWORD, "username": "🎮🎮🎮🎮"},
-        {"email": unique_email(), "password": PASSWORD, "username": "x" * 100_000},
+        {"email": unique_email(), "password": PASSWORD, "username": "x" * 5_000},
         {"email": unique_email(), "password": PASSWORD, "gpu_endpoint": "http://a\x00b.local"},
         {"email": unique_email(), "password": ["a", "list"]},
         {"email": unique_email(), "password": PASSWORD, "username": 123},
@@ -50,10 +50,10 @@ async def test_malformed_bodies(
     ],
     ids=[
         "nul-email",
-        "100k-email",
+        "5k-email",
         "nul-username",
         "emoji-username",
-        "100k-username",
+        "5k-username",
         "nul-url",
         "list-password",
         "int-username",
