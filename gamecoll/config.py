@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from gamecoll.security.secret_strength import secret_problem
+
 log = logging.getLogger("gamecoll.config")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -253,15 +255,19 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
     generated = False
     if secret_found is None:
         if app_env == "production":
-            raise ConfigError("JWT_SECRET_KEY is required in production (32+ random bytes)")
+            raise ConfigError(
+                "JWT_SECRET_KEY is required in production; make one with `openssl rand -base64 48`"
+            )
         secret = _dev_secret()
         generated = True
     else:
         name, secret = secret_found
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes long")
-        if app_env == "production" and len(set(secret)) < 10:
-            raise ConfigError(f"{name} does not look random; use `openssl rand -base64 48`")
+        if app_env == "production":
+            problem = secret_problem(secret)
+            if problem is not None:
+                raise ConfigError(f"{name} {problem}")
 
     algorithm = r.get(("JWT_ALGORITHM",), _choice(*ALLOWED_ALGORITHMS), d.jwt_algorithm)
     needed = max(MIN_SECRET_BYTES, int(algorithm[2:]) // 8)
