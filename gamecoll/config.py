@@ -67,6 +67,7 @@ class Settings:
     request_max_json_bytes: int = 1024 * 1024
     graceful_shutdown_seconds: float = 15.0
     run_migrations: bool = True
+    cleanup_interval_seconds: int = 3600
     log_level: str = "INFO"
     log_format: str = "text"
     generated_secret: bool = field(default=False, compare=False)
@@ -323,6 +324,9 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
             ("GRACEFUL_SHUTDOWN_SECONDS",), _float(0, 600), d.graceful_shutdown_seconds
         ),
         run_migrations=r.get(("RUN_MIGRATIONS",), _bool, d.run_migrations),
+        cleanup_interval_seconds=r.get(
+            ("CLEANUP_INTERVAL_SECONDS",), _int(0, 7 * 86400), d.cleanup_interval_seconds
+        ),
         log_level=r.get(("LOG_LEVEL",), _log_level, d.log_level),
         log_format=r.get(("LOG_FORMAT",), _choice("text", "json"), d.log_format),
         generated_secret=generated,

@@ -1,0 +1,91 @@
+"""The clean-up's statements: each deletes at most one batch of rows nobody needs any more.
+
+Written once with `$n` placeholders (sent as `?n` to SQLite); every statement picks its rows
+through an index or a primary key and deletes at most `limit` of them, so a batch holds its
+locks briefly whatever the size of the table.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from gamecoll.models.fixed_sql import db_value
+from gamecoll.models.rate_limit import RateCounter
+from gamecoll.models.session import RefreshToken, Session
+
+_PLACEHOLDER = re.compile(r"\$(\d+)")
+
+ENDED_KINDS = ("expired", "revoked")
+"""Sessions expired, or ended, before a time: one statement each, each with its index."""
+ENDED_SESSIONS = {
+    "expired": 'DELETE FROM "sessions" WHERE "id" IN '
+    '(SELECT "id" FROM "sessions" WHERE "expires_at" < $1 LIMIT $2)',
+    "revoked": 'DELETE FROM "sessions" WHERE "id" IN '
+    '(SELECT "id" FROM "sessions" WHERE "revoked_at" < $1 LIMIT $2)',
+}
+TOKENS_OF_ENDED_SESSIONS = {
+    "expired": 'DELETE FROM "refresh_tokens" WHERE "token_hash" IN (SELECT t."token_hash" '
+    'FROM "refresh_tokens" t JOIN "sessions" s ON s."id" = t."session_id" '
+    'WHERE s."expires_at" < $1 LIMIT $2)',
+    "revoked": 'DELETE FROM "refresh_tokens" WHERE "token_hash" IN (SELECT t."token_hash" '
+    'FROM "refresh_tokens" t JOIN "sessions" s ON s."id" = t."session_id" '
+    'WHERE s."revoked_at" < $1 LIMIT $2)',
+}
+"""The tokens go first, by name, so that the counts are exact on both databases (SQLite
+counts rows deleted by a cascade with the parent's)."""
+SPENT_REFRESH_TOKENS = (
+    'DELETE FROM "refresh_tokens" WHERE "token_hash" IN (SELECT "token_hash" '
+    'FROM "refresh_tokens" WHERE "created_at" < $1 AND "spent_at" IS NOT NULL LIMIT $2)'
+)
+OLD_RATE_COUNTERS = (
+    'DELETE FROM "rate_counters" WHERE "key" IN '
+    '(SELECT "key" FROM "rate_counters" WHERE "window_start" < $1 LIMIT $2)'
+)
+OLD_LOGIN_FAILURES = (
+    'DELETE FROM "login_failures" WHERE "key" IN (SELECT "key" FROM "login_failures" '
+    'WHERE "last_failure_at" < $1 AND "locked_until" <= $2 LIMIT $3)'
+)
+
+
+async def _run(sql: str, values: Sequence[Any]) -> tuple[int, Sequence[Any]]:
+    db = RateCounter._meta.db  # one connection holds every table
+    if db.capabilities.dialect != "postgres":
+        sql = _PLACEHOLDER.sub(r"?\1", sql)
+    rows_affected, rows = await db.execute_query(sql, list(values))
+    return rows_affected, rows
+
+
+async def delete_tokens_of_ended_sessions(kind: str, before: datetime, limit: int) -> int:
+    """Delete up to `limit` refresh tokens of sessions ended (kind: expired or revoked)."""
+    when = db_value(Session, "expires_at", before)
+    deleted, _ = await _run(TOKENS_OF_ENDED_SESSIONS[kind], [when, limit])
+    return deleted
+
+
+async def delete_ended_sessions(kind: str, before: datetime, limit: int) -> int:
+    """Delete up to `limit` sessions ended before a time (kind: expired or revoked)."""
+    when = db_value(Session, "expires_at", before)
+    deleted, _ = await _run(ENDED_SESSIONS[kind], [when, limit])
+    return deleted
+
+
+async def delete_spent_refresh_tokens(created_before: datetime, limit: int) -> int:
+    """Delete up to `limit` spent refresh tokens issued before a time."""
+    when = db_value(RefreshToken, "created_at", created_before)
+    deleted, _ = await _run(SPENT_REFRESH_TOKENS, [when, limit])
+    return deleted
+
+
+async def delete_old_rate_counters(window_before: int, limit: int) -> int:
+    """Delete up to `limit` rate counters whose window started before a Unix time."""
+    deleted, _ = await _run(OLD_RATE_COUNTERS, [window_before, limit])
+    return deleted
+
+
+async def delete_old_login_failures(last_before: int, now: int, limit: int) -> int:
+    """Delete up to `limit` login-failure rows forgotten and no longer locked."""
+    deleted, _ = await _run(OLD_LOGIN_FAILURES, [last_before, now, limit])
+    return deleted
