@@ -617,8 +617,9 @@ def test_network_allows_exactly_the_intended_paths(
     rendered: dict[str, Rendered], overlay: str
 ) -> None:
     """Every pod-to-pod connection is checked: exactly Ingress controller -> nginx -> backend ->
-    PostgreSQL, the Job and the CronJob -> PostgreSQL, and DNS for every pod of ours are allowed; nothing else
-    (the Ingress cannot skip nginx, nginx cannot reach PostgreSQL, nothing leaves the cluster)."""
+    PostgreSQL, the Job and the CronJob -> PostgreSQL, and DNS for every pod of ours are
+    allowed; nothing else (the Ingress cannot skip nginx, nginx cannot reach PostgreSQL,
+    nothing leaves the cluster)."""
     r = rendered[overlay]
     policies = r.find("NetworkPolicy")
     ours: list[Pod] = []
