@@ -18,13 +18,19 @@ from gamecoll.db import CLEANUP_LOCK_ID
 from gamecoll.models import LoginFailure, RateCounter, RefreshToken, Session, User
 from gamecoll.services.cleanup import CleanupService
 from gamecoll.services.clock import utcnow
-from tests.conftest import Database, LiveApp, base_env
+from tests.conftest import Database, LiveApp, _pg_url, base_env, require_postgres
 from tests.helpers import bearer, register, unique_email
 
 NOTHING = (
     "cleanup removed 0 ended session(s), 0 refresh token(s), 0 rate counter(s), "
     "0 login-failure record(s)"
 )
+
+
+@pytest.fixture
+def app_env() -> dict[str, str]:
+    """The server's own periodic clean-up stays off: these tests run the command."""
+    return {"CLEANUP_INTERVAL_SECONDS": "0"}
 
 
 async def cleanup_command(live: LiveApp) -> tuple[int, str]:
@@ -46,7 +52,9 @@ async def cleanup_command(live: LiveApp) -> tuple[int, str]:
     return process.returncode, output.decode()
 
 
-async def _session(user: User, *, expires_in: timedelta, revoked_ago: timedelta | None) -> Session:
+async def old_session(
+    user: User, *, expires_in: timedelta, revoked_ago: timedelta | None
+) -> Session:
     now = utcnow()
     session = await Session.create(
         user=user,
@@ -59,7 +67,7 @@ async def _session(user: User, *, expires_in: timedelta, revoked_ago: timedelta 
     return session
 
 
-async def _token(session: Session, *, age: timedelta, spent: bool) -> str:
+async def old_token(session: Session, *, age: timedelta, spent: bool) -> str:
     digest = secrets.token_hex(32)
     await RefreshToken.create(token_hash=digest, session=session)
     created = utcnow() - age
@@ -84,22 +92,22 @@ async def test_old_rows_go_live_rows_stay_and_a_second_run_removes_nothing(
 
     # Removed: sessions expired or ended more than a day ago, with every token they had;
     # spent tokens that expired (issued more than the refresh lifetime ago, plus an hour).
-    expired = await _session(user, expires_in=-2 * day, revoked_ago=None)
-    revoked = await _session(user, expires_in=week, revoked_ago=2 * day)
+    expired = await old_session(user, expires_in=-2 * day, revoked_ago=None)
+    revoked = await old_session(user, expires_in=week, revoked_ago=2 * day)
     gone = [
-        await _token(expired, age=week + 2 * day, spent=True),
-        await _token(expired, age=week + 2 * day, spent=False),
-        await _token(revoked, age=3 * day, spent=True),
-        await _token(revoked, age=2 * day, spent=False),
-        await _token(live_session, age=week + 2 * hour, spent=True),
+        await old_token(expired, age=week + 2 * day, spent=True),
+        await old_token(expired, age=week + 2 * day, spent=False),
+        await old_token(revoked, age=3 * day, spent=True),
+        await old_token(revoked, age=2 * day, spent=False),
+        await old_token(live_session, age=week + 2 * hour, spent=True),
     ]
     # Kept: recently ended sessions, and spent tokens that reuse detection still needs.
-    recently_expired = await _session(user, expires_in=-hour, revoked_ago=None)
-    recently_revoked = await _session(user, expires_in=week, revoked_ago=hour)
+    recently_expired = await old_session(user, expires_in=-hour, revoked_ago=None)
+    recently_revoked = await old_session(user, expires_in=week, revoked_ago=hour)
     kept = [
-        await _token(live_session, age=week - hour, spent=True),
-        await _token(recently_expired, age=week + hour / 2, spent=True),
-        await _token(recently_revoked, age=hour, spent=False),
+        await old_token(live_session, age=week - hour, spent=True),
+        await old_token(recently_expired, age=week + hour / 2, spent=True),
+        await old_token(recently_revoked, age=hour, spent=False),
     ]
     now = int(time.time())
     await RateCounter.create(key="login:203.0.113.9", window_start=now - 7200, count=3)
@@ -144,8 +152,8 @@ async def test_old_rows_go_live_rows_stay_and_a_second_run_removes_nothing(
 async def test_batches_are_bounded_and_go_on_until_done(live: LiveApp) -> None:
     user = await User.create(email=unique_email(), password_hash="x")
     for _ in range(5):
-        session = await _session(user, expires_in=-timedelta(days=3), revoked_ago=None)
-        await _token(session, age=timedelta(days=10), spent=True)
+        session = await old_session(user, expires_in=-timedelta(days=3), revoked_ago=None)
+        await old_token(session, age=timedelta(days=10), spent=True)
     cleanup = CleanupService(
         refresh_lifetime=timedelta(days=7), longest_rate_window=3600, batch_size=2
     )
@@ -154,30 +162,10 @@ async def test_batches_are_bounded_and_go_on_until_done(live: LiveApp) -> None:
     assert (await cleanup.run()).total == 0
 
 
-@pytest.fixture
-def app_env() -> dict[str, str]:
-    """Run the periodic clean-up every second."""
-    return {"CLEANUP_INTERVAL_SECONDS": "1"}
-
-
-async def test_the_server_cleans_up_by_itself(live: LiveApp, client: httpx.AsyncClient) -> None:
-    tokens = await register(client)
-    user = await User.get(
-        email=(await client.get("/auth/user/me", headers=bearer(tokens))).json()["email"]
-    )
-    old = await _session(user, expires_in=-timedelta(days=2), revoked_ago=None)
-    for _ in range(100):
-        if not await Session.filter(id=old.id).exists():
-            break
-        await asyncio.sleep(0.1)
-    assert not await Session.filter(id=old.id).exists()
-    assert (await client.get("/auth/user/me", headers=bearer(tokens))).status_code == 200
-
-
 @pytest.mark.parametrize("db_kind", ["postgres"])
 async def test_one_clean_up_at_a_time_on_postgres(live: LiveApp, database: Database) -> None:
     user = await User.create(email=unique_email(), password_hash="x")
-    old = await _session(user, expires_in=-timedelta(days=2), revoked_ago=None)
+    old = await old_session(user, expires_in=-timedelta(days=2), revoked_ago=None)
     holder = await asyncpg.connect(database.url)
     try:
         assert await holder.fetchval("SELECT pg_try_advisory_lock($1)", CLEANUP_LOCK_ID)
@@ -188,3 +176,26 @@ async def test_one_clean_up_at_a_time_on_postgres(live: LiveApp, database: Datab
         await holder.close()
     code, output = await cleanup_command(live)
     assert output.startswith("cleanup removed 1 ended session(s)")
+
+
+async def test_an_unreachable_database_is_one_line_and_exit_2() -> None:
+    require_postgres()
+    env = {
+        **os.environ,
+        **base_env(DATABASE_URL=_pg_url(f"gamecoll_missing_{secrets.token_hex(4)}")),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gamecoll",
+        "cleanup",
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    output, errors = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 2 and output == b""
+    lines = errors.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gamecoll: cleanup failed:"), lines
+    assert "does not exist" in lines[0]
