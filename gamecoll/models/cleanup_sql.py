@@ -19,23 +19,29 @@ from gamecoll.models.session import RefreshToken, Session
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
 ENDED_KINDS = ("expired", "revoked")
-"""Sessions expired, or ended, before a time: one statement each, each with its index."""
+"""Sessions expired, or ended, before a time: statements of their own, each with its index.
+
+A batch works on a window: the first `$2` such sessions in the order of their index. Their
+refresh tokens go first, at most `$2` per statement, until none is left; then the window's
+sessions go (with the same ORDER BY the same rows). So the tokens are counted exactly on both
+databases (SQLite would count rows removed by a cascade as the parent's), no statement touches
+more than `$2` rows, and each statement reads only its window: a run is linear in what it
+deletes, not quadratic.
+"""
 ENDED_SESSIONS = {
-    "expired": 'DELETE FROM "sessions" WHERE "id" IN '
-    '(SELECT "id" FROM "sessions" WHERE "expires_at" < $1 LIMIT $2)',
-    "revoked": 'DELETE FROM "sessions" WHERE "id" IN '
-    '(SELECT "id" FROM "sessions" WHERE "revoked_at" < $1 LIMIT $2)',
+    "expired": 'DELETE FROM "sessions" WHERE "id" IN (SELECT "id" FROM "sessions" '
+    'WHERE "expires_at" < $1 ORDER BY "expires_at" LIMIT $2)',
+    "revoked": 'DELETE FROM "sessions" WHERE "id" IN (SELECT "id" FROM "sessions" '
+    'WHERE "revoked_at" < $1 ORDER BY "revoked_at" LIMIT $2)',
 }
 TOKENS_OF_ENDED_SESSIONS = {
-    "expired": 'DELETE FROM "refresh_tokens" WHERE "token_hash" IN (SELECT t."token_hash" '
-    'FROM "refresh_tokens" t JOIN "sessions" s ON s."id" = t."session_id" '
-    'WHERE s."expires_at" < $1 LIMIT $2)',
-    "revoked": 'DELETE FROM "refresh_tokens" WHERE "token_hash" IN (SELECT t."token_hash" '
-    'FROM "refresh_tokens" t JOIN "sessions" s ON s."id" = t."session_id" '
-    'WHERE s."revoked_at" < $1 LIMIT $2)',
+    "expired": 'DELETE FROM "refresh_tokens" WHERE "token_hash" IN (SELECT "token_hash" '
+    'FROM "refresh_tokens" WHERE "session_id" IN (SELECT "id" FROM "sessions" '
+    'WHERE "expires_at" < $1 ORDER BY "expires_at" LIMIT $2) LIMIT $2)',
+    "revoked": 'DELETE FROM "refresh_tokens" WHERE "token_hash" IN (SELECT "token_hash" '
+    'FROM "refresh_tokens" WHERE "session_id" IN (SELECT "id" FROM "sessions" '
+    'WHERE "revoked_at" < $1 ORDER BY "revoked_at" LIMIT $2) LIMIT $2)',
 }
-"""The tokens go first, by name, so that the counts are exact on both databases (SQLite
-counts rows deleted by a cascade with the parent's)."""
 SPENT_REFRESH_TOKENS = (
     'DELETE FROM "refresh_tokens" WHERE "token_hash" IN (SELECT "token_hash" '
     'FROM "refresh_tokens" WHERE "created_at" < $1 AND "spent_at" IS NOT NULL LIMIT $2)'
@@ -59,14 +65,14 @@ async def _run(sql: str, values: Sequence[Any]) -> tuple[int, Sequence[Any]]:
 
 
 async def delete_tokens_of_ended_sessions(kind: str, before: datetime, limit: int) -> int:
-    """Delete up to `limit` refresh tokens of sessions ended (kind: expired or revoked)."""
+    """Delete up to `limit` refresh tokens of the window of `limit` ended sessions."""
     when = db_value(Session, "expires_at", before)
     deleted, _ = await _run(TOKENS_OF_ENDED_SESSIONS[kind], [when, limit])
     return deleted
 
 
 async def delete_ended_sessions(kind: str, before: datetime, limit: int) -> int:
-    """Delete up to `limit` sessions ended before a time (kind: expired or revoked)."""
+    """Delete the window of up to `limit` sessions ended before a time."""
     when = db_value(Session, "expires_at", before)
     deleted, _ = await _run(ENDED_SESSIONS[kind], [when, limit])
     return deleted

@@ -85,12 +85,8 @@ class CleanupService:
         ended_before = now - ENDED_SESSION_KEPT
         sessions = tokens = 0
         for kind in cleanup_sql.ENDED_KINDS:
-            tokens += await self._drain(
-                partial(cleanup_sql.delete_tokens_of_ended_sessions, kind, ended_before)
-            )
-            sessions += await self._drain(
-                partial(cleanup_sql.delete_ended_sessions, kind, ended_before)
-            )
+            ended, their_tokens = await self._drain_sessions(kind, ended_before)
+            sessions, tokens = sessions + ended, tokens + their_tokens
         tokens += await self._drain(
             partial(
                 cleanup_sql.delete_spent_refresh_tokens,
@@ -109,6 +105,21 @@ class CleanupService:
             rate_counters=counters,
             login_failures=failures,
         )
+
+    async def _drain_sessions(self, kind: str, before: datetime) -> tuple[int, int]:
+        """Delete ended sessions window by window, each window's tokens first."""
+        sessions = tokens = 0
+        while True:
+            deleted = await cleanup_sql.delete_tokens_of_ended_sessions(
+                kind, before, self.batch_size
+            )
+            tokens += deleted
+            if deleted < self.batch_size:  # the window has no tokens left
+                deleted = await cleanup_sql.delete_ended_sessions(kind, before, self.batch_size)
+                sessions += deleted
+                if deleted < self.batch_size:
+                    return sessions, tokens
+            await asyncio.sleep(0)  # let requests in between batches
 
     async def _drain(self, batch: Callable[[int], Awaitable[int]]) -> int:
         """Run one kind of batch until it deletes less than a full batch."""
