@@ -107,6 +107,8 @@ def _longest_word() -> int:
 def alphabet_bits(secret: str) -> float:
     """Bits per character of a random string over the alphabet this secret appears to use."""
     chars = set(secret)
+    if chars <= set(string.digits):
+        return math.log2(10)
     if chars <= set(string.hexdigits) and not (chars & set("abcdef") and chars & set("ABCDEF")):
         return 4.0  # hex digits, one case
     size = 0

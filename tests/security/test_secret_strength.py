@@ -68,6 +68,7 @@ def test_random_keys_rarely_lose_bits_to_chance_patterns() -> None:
 def test_estimates_name_the_alphabet() -> None:
     assert estimate_bits("") == 0
     assert estimate_bits("f3a9") == pytest.approx(16)  # too short for any pattern
+    assert estimate_bits("8305") == pytest.approx(4 * 3.3219, abs=0.01)  # digits only
     assert estimate_bits("Zq7x") == pytest.approx(4 * 5.954, abs=0.01)  # 62 characters
 
 
