@@ -18,6 +18,32 @@ from gamecoll.models.session import RefreshToken, Session
 
 _PLACEHOLDER = re.compile(r"\$(\d+)")
 
+
+DIALECTS = ("postgres", "sqlite")
+
+
+def _among(key: str, select: str) -> dict[str, str]:
+    """The condition "`key` is among the values `select` names", per dialect.
+
+    PostgreSQL plans `key IN (SELECT ... LIMIT n)` as a hash join over a scan of the whole
+    table, once per batch (a run then grows with the square of the table); `key =
+    ANY(ARRAY(SELECT ...))` runs the SELECT once and looks the keys up by index. SQLite looks
+    IN-lists up by index itself.
+    """
+    # Only this module's constants go into the text; values travel as parameters.
+    return {"postgres": f'"{key}" = ANY(ARRAY({select}))', "sqlite": f'"{key}" IN ({select})'}
+
+
+def _delete(table: str, key: str, select: str | dict[str, str]) -> dict[str, str]:
+    """DELETE the rows of `table` whose `key` is among those `select` names, per dialect."""
+    by_dialect = select if isinstance(select, dict) else dict.fromkeys(DIALECTS, select)
+    return {
+        dialect: f'DELETE FROM "{table}" WHERE '  # noqa: S608 (constants only, see _among)
+        + _among(key, by_dialect[dialect])[dialect]
+        for dialect in DIALECTS
+    }
+
+
 ENDED_KINDS = ("expired", "revoked")
 """Sessions expired, or ended, before a time: statements of their own, each with its index.
 
@@ -28,38 +54,47 @@ databases (SQLite would count rows removed by a cascade as the parent's), no sta
 more than `$2` rows, and each statement reads only its window: a run is linear in what it
 deletes, not quadratic.
 """
-ENDED_SESSIONS = {
-    "expired": 'DELETE FROM "sessions" WHERE "id" IN (SELECT "id" FROM "sessions" '
-    'WHERE "expires_at" < $1 ORDER BY "expires_at" LIMIT $2)',
-    "revoked": 'DELETE FROM "sessions" WHERE "id" IN (SELECT "id" FROM "sessions" '
-    'WHERE "revoked_at" < $1 ORDER BY "revoked_at" LIMIT $2)',
+_WINDOW = {
+    "expired": 'SELECT "id" FROM "sessions" WHERE "expires_at" < $1 ORDER BY "expires_at" LIMIT $2',
+    "revoked": 'SELECT "id" FROM "sessions" WHERE "revoked_at" < $1 ORDER BY "revoked_at" LIMIT $2',
 }
+ENDED_SESSIONS = {kind: _delete("sessions", "id", window) for kind, window in _WINDOW.items()}
 TOKENS_OF_ENDED_SESSIONS = {
-    "expired": 'DELETE FROM "refresh_tokens" WHERE "token_hash" IN (SELECT "token_hash" '
-    'FROM "refresh_tokens" WHERE "session_id" IN (SELECT "id" FROM "sessions" '
-    'WHERE "expires_at" < $1 ORDER BY "expires_at" LIMIT $2) LIMIT $2)',
-    "revoked": 'DELETE FROM "refresh_tokens" WHERE "token_hash" IN (SELECT "token_hash" '
-    'FROM "refresh_tokens" WHERE "session_id" IN (SELECT "id" FROM "sessions" '
-    'WHERE "revoked_at" < $1 ORDER BY "revoked_at" LIMIT $2) LIMIT $2)',
+    kind: _delete(
+        "refresh_tokens",
+        "token_hash",
+        {
+            dialect: 'SELECT "token_hash" FROM "refresh_tokens" WHERE '  # noqa: S608
+            + _among("session_id", window)[dialect]
+            + " LIMIT $2"
+            for dialect in DIALECTS
+        },
+    )
+    for kind, window in _WINDOW.items()
 }
-SPENT_REFRESH_TOKENS = (
-    'DELETE FROM "refresh_tokens" WHERE "token_hash" IN (SELECT "token_hash" '
-    'FROM "refresh_tokens" WHERE "created_at" < $1 AND "spent_at" IS NOT NULL LIMIT $2)'
+SPENT_REFRESH_TOKENS = _delete(
+    "refresh_tokens",
+    "token_hash",
+    'SELECT "token_hash" FROM "refresh_tokens" '
+    'WHERE "created_at" < $1 AND "spent_at" IS NOT NULL LIMIT $2',
 )
-OLD_RATE_COUNTERS = (
-    'DELETE FROM "rate_counters" WHERE "key" IN '
-    '(SELECT "key" FROM "rate_counters" WHERE "window_start" < $1 LIMIT $2)'
+OLD_RATE_COUNTERS = _delete(
+    "rate_counters", "key", 'SELECT "key" FROM "rate_counters" WHERE "window_start" < $1 LIMIT $2'
 )
-OLD_LOGIN_FAILURES = (
-    'DELETE FROM "login_failures" WHERE "key" IN (SELECT "key" FROM "login_failures" '
-    'WHERE "last_failure_at" < $1 AND "locked_until" <= $2 LIMIT $3)'
+OLD_LOGIN_FAILURES = _delete(
+    "login_failures",
+    "key",
+    'SELECT "key" FROM "login_failures" '
+    'WHERE "last_failure_at" < $1 AND "locked_until" <= $2 LIMIT $3',
 )
 
 
-async def _run(sql: str, values: Sequence[Any]) -> tuple[int, Sequence[Any]]:
+async def _run(statement: dict[str, str], values: Sequence[Any]) -> tuple[int, Sequence[Any]]:
     db = RateCounter._meta.db  # one connection holds every table
-    if db.capabilities.dialect != "postgres":
-        sql = _PLACEHOLDER.sub(r"?\1", sql)
+    if db.capabilities.dialect == "postgres":
+        sql = statement["postgres"]
+    else:
+        sql = _PLACEHOLDER.sub(r"?\1", statement["sqlite"])
     rows_affected, rows = await db.execute_query(sql, list(values))
     return rows_affected, rows
 
