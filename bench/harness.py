@@ -53,6 +53,7 @@ from bench.procs import (
     sanic_workers,
     vm_rss_kib,
 )
+from bench.sessions_table import SESSION_SCENARIOS, phase_sessions
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -90,6 +91,7 @@ ALL_SCENARIOS = (
     + WORKER_SCENARIOS
     + SCALE_SCENARIOS
     + OVERSIZED_SCENARIOS
+    + SESSION_SCENARIOS
 )
 # The groups `--only` selects.
 GROUPS = {
@@ -100,6 +102,7 @@ GROUPS = {
     "scale": SCALE_SCENARIOS,
     "storage": (),  # bench/storage_s3.py: S3 against the local disk, its own servers
     "oversized": OVERSIZED_SCENARIOS,
+    "sessions": SESSION_SCENARIOS,
 }
 ITEM_SCENARIOS = frozenset(
     {
@@ -359,6 +362,8 @@ class Bench:
                 "PROXIES_COUNT": "0",
                 "REAL_IP_HEADER": "",
                 "RUN_MIGRATIONS": "true",
+                # The clean-up is measured on its own (bench/sessions_table.py).
+                "CLEANUP_INTERVAL_SECONDS": "0",
             }
         )
         return env
@@ -1213,6 +1218,8 @@ class Bench:
             self.phase_two_workers()
         if self.selected("scale"):
             self.phase_scale()
+        if self.selected("sessions"):
+            phase_sessions(self)
 
     def selected(self, group: str) -> bool:
         """Whether this run includes a group of scenarios (`--only`; all by default)."""

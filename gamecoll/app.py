@@ -25,6 +25,7 @@ from gamecoll.http.headers import add_security_headers
 from gamecoll.http.limits import fit_body_limit
 from gamecoll.http.openapi import setup_openapi
 from gamecoll.logs import configure_logging
+from gamecoll.services.cleanup import run_cleanup, run_periodically
 from gamecoll.services.container import build_services
 from gamecoll.web import register_web
 
@@ -56,6 +57,10 @@ def _sanic_config(settings: Settings) -> dict[str, Any]:
 SHUTDOWN_SETTLE_SECONDS = 0.5
 """After SIGTERM, how long connections accepted just before the listener closed get to send
 their request (Sanic closes connections that are idle when it starts draining)."""
+CLEANUP_FIRST_DELAY_SECONDS = 60
+"""The first periodic clean-up waits this long after start (or the interval, if shorter)."""
+CLEANUP_STOP_SECONDS = 2.0
+"""How long stopping waits for a cancelled clean-up to close its lock connection."""
 
 
 def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> Sanic[Any, Any]:
@@ -76,6 +81,7 @@ def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> S
     register_web(app)
     _add_listeners(app, settings)
     _add_edge(app)
+    _add_cleanup(app, settings)
     _add_middleware(app)
     return app
 
@@ -121,6 +127,33 @@ def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
         await close_database_connections()
         await app.ctx.services.storage.close()
         app.ctx.services.hasher.close()
+
+
+def _add_cleanup(app: Sanic[Any, Any], settings: Settings) -> None:
+    """Purge old rows every CLEANUP_INTERVAL_SECONDS while the server runs (0: never)."""
+    if settings.cleanup_interval_seconds <= 0:
+        return
+    interval = settings.cleanup_interval_seconds
+
+    @app.after_server_start
+    async def start_cleanup(app: Sanic[Any, Any]) -> None:
+        service = app.ctx.services.cleanup
+        app.ctx.cleanup_task = asyncio.create_task(
+            run_periodically(
+                lambda: run_cleanup(settings, service),
+                interval=interval,
+                first_delay=min(interval, CLEANUP_FIRST_DELAY_SECONDS),
+            ),
+            name="gamecoll-cleanup",
+        )
+
+    @app.before_server_stop
+    async def stop_cleanup(app: Sanic[Any, Any]) -> None:
+        # A batch in flight is abandoned; every batch is idempotent, the next run goes on.
+        task: asyncio.Task[None] | None = getattr(app.ctx, "cleanup_task", None)
+        if task is not None:
+            task.cancel()
+            await asyncio.wait({task}, timeout=CLEANUP_STOP_SECONDS)
 
 
 def _stop_listening(app: Sanic[Any, Any]) -> bool:

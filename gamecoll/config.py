@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from gamecoll.security.secret_strength import secret_problem
+
 log = logging.getLogger("gamecoll.config")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +77,7 @@ class Settings:
     graceful_shutdown_seconds: float = 15.0
     hsts_seconds: int = 0
     run_migrations: bool = True
+    cleanup_interval_seconds: int = 3600
     log_level: str = "INFO"
     log_format: str = "text"
     generated_secret: bool = field(default=False, compare=False)
@@ -299,15 +302,19 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
     generated = False
     if secret_found is None:
         if app_env == "production":
-            raise ConfigError("JWT_SECRET_KEY is required in production (32+ random bytes)")
+            raise ConfigError(
+                "JWT_SECRET_KEY is required in production; make one with `openssl rand -base64 48`"
+            )
         secret = _dev_secret()
         generated = True
     else:
         name, secret = secret_found
         if len(secret.encode()) < MIN_SECRET_BYTES:
             raise ConfigError(f"{name} must be at least {MIN_SECRET_BYTES} bytes long")
-        if app_env == "production" and len(set(secret)) < 10:
-            raise ConfigError(f"{name} does not look random; use `openssl rand -base64 48`")
+        if app_env == "production":
+            problem = secret_problem(secret)
+            if problem is not None:
+                raise ConfigError(f"{name} {problem}")
 
     algorithm = r.get(("JWT_ALGORITHM",), _choice(*ALLOWED_ALGORITHMS), d.jwt_algorithm)
     needed = max(MIN_SECRET_BYTES, int(algorithm[2:]) // 8)
@@ -372,6 +379,9 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         ),
         hsts_seconds=r.get(("HSTS_SECONDS",), _int(0, 63_072_000), d.hsts_seconds),
         run_migrations=r.get(("RUN_MIGRATIONS",), _bool, d.run_migrations),
+        cleanup_interval_seconds=r.get(
+            ("CLEANUP_INTERVAL_SECONDS",), _int(0, 7 * 86400), d.cleanup_interval_seconds
+        ),
         log_level=r.get(("LOG_LEVEL",), _log_level, d.log_level),
         log_format=r.get(("LOG_FORMAT",), _choice("text", "json"), d.log_format),
         generated_secret=generated,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -16,8 +17,9 @@ log = logging.getLogger("gamecoll.db")
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 MODEL_MODULES = ["gamecoll.models", "aerich.models"]
-# Any fixed 64-bit number; every instance takes this advisory lock to migrate.
+# Any fixed 64-bit numbers; every instance takes these advisory locks to migrate or clean up.
 MIGRATION_LOCK_ID = 0x67616D65636F6C6C
+CLEANUP_LOCK_ID = 0x67636C65616E7570
 
 
 def tortoise_url(database_url: str) -> str:
@@ -92,17 +94,45 @@ TORTOISE_ORM: dict[str, Any] = (
 )
 
 
+async def _lock_connection(settings: Settings) -> Any:
+    """Open a connection of its own: a pooled one must not keep a session lock."""
+    import asyncpg
+
+    return await asyncpg.connect(
+        tortoise_url(settings.database_url).replace("postgres://", "postgresql://", 1), timeout=10
+    )
+
+
+@asynccontextmanager
+async def try_advisory_lock(settings: Settings, lock_id: int) -> AsyncIterator[bool]:
+    """Try to take a PostgreSQL advisory lock without waiting; say whether it was taken.
+
+    SQLite serves one instance, so there it is always taken. Closing the lock's connection
+    releases it, also when the task holding it is cancelled or the process dies.
+    """
+    if not settings.is_postgres:
+        yield True
+        return
+    conn = await _lock_connection(settings)
+    try:
+        yield bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_id))
+    finally:
+        try:
+            await asyncio.wait_for(conn.close(), timeout=2)
+        except asyncio.CancelledError:
+            conn.terminate()
+            raise
+        except Exception:  # a broken connection: drop it, the server forgets its locks
+            conn.terminate()
+
+
 @asynccontextmanager
 async def _migration_lock(settings: Settings) -> AsyncIterator[None]:
     """Hold a PostgreSQL advisory lock (SQLite serialises writers itself)."""
     if not settings.is_postgres:
         yield
         return
-    import asyncpg
-
-    conn = await asyncpg.connect(
-        tortoise_url(settings.database_url).replace("postgres://", "postgresql://", 1), timeout=10
-    )
+    conn = await _lock_connection(settings)
     try:
         await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_ID)
         try:

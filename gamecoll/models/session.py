@@ -32,7 +32,8 @@ class Session(Model):
 
     class Meta:
         table = "sessions"
-        indexes = (("user_id", "revoked_at"),)
+        # the last two: the clean-up finds ended sessions without reading the table
+        indexes = (("user_id", "revoked_at"), ("expires_at",), ("revoked_at",))
 
 
 class RefreshToken(Model):
@@ -49,4 +50,4 @@ class RefreshToken(Model):
 
     class Meta:
         table = "refresh_tokens"
-        indexes = (("session_id",),)
+        indexes = (("session_id",), ("created_at",))

@@ -8,6 +8,7 @@ from datetime import timedelta
 from gamecoll.config import Settings
 from gamecoll.security.tokens import TokenCodec
 from gamecoll.services.auth import AuthService
+from gamecoll.services.cleanup import CleanupService
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.items import ItemService
 from gamecoll.services.password_checks import PasswordChecks
@@ -29,6 +30,7 @@ class Services:
     users: UserService
     storage: Storage
     items: ItemService
+    cleanup: CleanupService
 
     def all(self) -> list[object]:
         """Return every service, for dependency injection by type."""
@@ -73,6 +75,10 @@ def build_services(settings: Settings) -> Services:
         workers=min(4, settings.hash_workers),
     )
     users.cleanups.append(items.delete_user_files)  # the account's files go with it
+    cleanup = CleanupService(
+        refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
+        longest_rate_window=max(window for _, window in limiter.limits.values()),
+    )
     return Services(
         hasher=hasher,
         limiter=limiter,
@@ -81,4 +87,5 @@ def build_services(settings: Settings) -> Services:
         users=users,
         storage=storage,
         items=items,
+        cleanup=cleanup,
     )

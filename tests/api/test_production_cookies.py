@@ -7,7 +7,7 @@ import pytest
 
 from tests.helpers import register
 
-PRODUCTION_SECRET = "vR7!kq2#Lm9@xP4$zT1&bN6*cW3^hJ8%"
+PRODUCTION_SECRET = "Xq3v9TzLr0bK2mWc7yHd4pNs8aGf1uJe6kQo5iVt-RhB_wYx"
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from gamecoll.config import load_settings
 from gamecoll.db import apply_migrations
 from tests.conftest import _pg_admin, _pg_url, base_env, run_sync
 
-MIGRATION = "1_20261201120000_normalise_identities.py"
+MIGRATION = "2_20261201120000_normalise_identities.py"
 NFD_JOSE = unicodedata.normalize("NFD", "josé@example.com")
 FULLWIDTH_ADMIN = "".join(chr(ord(c) + 0xFEE0) for c in "admin") + "@example.com"
 

@@ -34,7 +34,7 @@ from deploy_helpers import (
     tool,
 )
 
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job")
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob")
 NAMESPACE = "gamecoll"
 
 # checkov checks skipped for every manifest, each with the reason. Nothing else may be skipped
@@ -52,17 +52,25 @@ CHECKOV_ANNOTATION_SKIPS = {
     ("Deployment", "gamecoll-backend"): {"CKV_K8S_35"},
     ("Job", "gamecoll-migrate"): {"CKV_K8S_35"},
     ("StatefulSet", "gamecoll-seaweedfs"): {"CKV_K8S_35"},
+    ("CronJob", "gamecoll-cleanup"): {"CKV_K8S_35"},
 }
+
+
+def pod_template(doc: dict[str, Any]) -> dict[str, Any]:
+    """Return the pod template of a workload (a CronJob's is inside its job template)."""
+    spec = doc["spec"]["jobTemplate"]["spec"] if doc["kind"] == "CronJob" else doc["spec"]
+    template: dict[str, Any] = spec["template"]
+    return template
 
 
 def pod_spec(doc: dict[str, Any]) -> dict[str, Any]:
     """Return the pod spec of a workload."""
-    spec: dict[str, Any] = doc["spec"]["template"]["spec"]
+    spec: dict[str, Any] = pod_template(doc)["spec"]
     return spec
 
 
 def workloads(r: Rendered) -> list[dict[str, Any]]:
-    """Every Deployment, StatefulSet and Job."""
+    """Every Deployment, StatefulSet, Job and CronJob."""
     return [d for d in r.docs if d["kind"] in WORKLOAD_KINDS]
 
 
@@ -84,6 +92,7 @@ EXPECTED_KINDS = {
     "Deployment": 2,
     "StatefulSet": 1,
     "Job": 1,
+    "CronJob": 1,
     "Ingress": 1,
     "NetworkPolicy": 7,
     "PodDisruptionBudget": 2,
@@ -435,6 +444,26 @@ def test_migrations_run_in_the_job_only(rendered: dict[str, Rendered], overlay: 
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
+def test_cleanup_runs_hourly_in_one_cronjob(rendered: dict[str, Rendered], overlay: str) -> None:
+    """The CronJob runs `python -m gamecoll cleanup` one at a time with the app's settings
+    and secrets; the pods leave the clean-up to it (CLEANUP_INTERVAL_SECONDS=0)."""
+    r = rendered[overlay]
+    assert config(r)["CLEANUP_INTERVAL_SECONDS"] == "0"
+    cron = r.one("CronJob", "gamecoll-cleanup")
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    minute, hour, *rest = cron["spec"]["schedule"].split()
+    assert minute.isdigit() and hour == "*" and rest == ["*", "*", "*"]
+    job = cron["spec"]["jobTemplate"]["spec"]
+    assert job["activeDeadlineSeconds"] <= 3600 and job["ttlSecondsAfterFinished"] > 0
+    container = pod_spec(cron)["containers"][0]
+    assert container["command"] == ["python", "-m", "gamecoll", "cleanup"]
+    assert pod_spec(cron)["restartPolicy"] == "Never"
+    backend = pod_spec(r.one("Deployment", "gamecoll-backend"))["containers"][0]
+    assert container["envFrom"] == backend["envFrom"]
+    assert {e["name"] for e in container["env"]} == {e["name"] for e in backend["env"]}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
 def test_settings_match_the_proxy_chain(rendered: dict[str, Rendered], overlay: str) -> None:
     """Ingress -> nginx -> app is two trusted proxies: PROXIES_COUNT=2, no REAL_IP_HEADER."""
     settings = config(rendered[overlay])
@@ -629,14 +658,15 @@ def test_network_allows_exactly_the_intended_paths(
     rendered: dict[str, Rendered], overlay: str
 ) -> None:
     """Every pod-to-pod connection is checked: exactly Ingress controller -> nginx -> backend ->
-    PostgreSQL, the Job -> PostgreSQL, the backend -> its object store (HTTPS outside in prod,
-    the SeaweedFS pod in dev), and DNS for every pod of ours are allowed; nothing else (the
-    Ingress cannot skip nginx, nginx cannot reach PostgreSQL, only the backend leaves)."""
+    PostgreSQL, the Job and the CronJob -> PostgreSQL, the backend -> its object store (HTTPS
+    outside in prod, the SeaweedFS pod in dev), and DNS for every pod of ours are allowed;
+    nothing else (the Ingress cannot skip nginx, nginx cannot reach PostgreSQL, only the
+    backend leaves)."""
     r = rendered[overlay]
     policies = r.find("NetworkPolicy")
     ours: list[Pod] = []
     for doc in workloads(r):
-        labels = doc["spec"]["template"]["metadata"]["labels"]
+        labels = pod_template(doc)["metadata"]["labels"]
         ports = [
             (p["containerPort"], p.get("protocol", "TCP"))
             for c in pod_spec(doc)["containers"]
@@ -659,6 +689,7 @@ def test_network_allows_exactly_the_intended_paths(
         ("gamecoll-nginx", "gamecoll-backend", 8080),
         ("gamecoll-backend", "gamecoll-postgres", 5432),
         ("gamecoll-migrate", "gamecoll-postgres", 5432),
+        ("gamecoll-cleanup", "gamecoll-postgres", 5432),
     } | {(name, "coredns", 53) for name, _, _, _ in ours}
     expected.add(
         ("gamecoll-backend", "internet", 443)
