@@ -1,4 +1,4 @@
-"""Command line: `python -m gamecoll serve|migrate|storage check [--fix]`."""
+"""Command line: `python -m gamecoll serve|migrate|storage check [--fix]|images backfill`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from gamecoll.commands import images as images_commands
 from gamecoll.config import ConfigError, load_settings
 
 
@@ -19,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     storage_sub = storage.add_subparsers(dest="storage_command", required=True)
     check = storage_sub.add_parser("check", help="list image files that no item refers to")
     check.add_argument("--fix", action="store_true", help="remove them")
+    images_commands.add_parser(sub)
     args = parser.parse_args(argv)
 
     try:
@@ -58,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         from gamecoll.services.storage_check import run_storage_check
 
         return asyncio.run(run_storage_check(settings, fix=args.fix))
+    if args.command == "images":
+        return asyncio.run(images_commands.run_backfill(settings))
     return 2
 
 

@@ -112,6 +112,7 @@ def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
     async def close_database(app: Sanic[Any, Any]) -> None:
         await close_database_connections()
         app.ctx.services.hasher.close()
+        await asyncio.to_thread(app.ctx.services.images.close)
 
 
 def _stop_listening(app: Sanic[Any, Any]) -> bool:

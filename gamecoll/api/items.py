@@ -204,20 +204,24 @@ async def stream_file(
             await close()
 
 
+# ETag suffix of each rendition (see RENDITION_COLUMNS); the image itself has none.
+_ETAG_SUFFIXES: Final = {"thumbnail": "-thumb", "thumbnail_2x": "-thumb2x", "display": "-display"}
+
+
 async def send_image(
-    request: Request, items: ItemService, item_id: uuid.UUID, *, thumbnail: bool
+    request: Request, items: ItemService, item_id: uuid.UUID, *, rendition: str | None = None
 ) -> HTTPResponse | None:
-    """Answer 304 from the database alone, or stream the image or its thumbnail."""
+    """Answer 304 from the database alone, or stream the image or one of its renditions."""
     who, item = await authenticate_with_item(request, item_id)
     request.ctx.principal = who
     if item is None:
         item = await items.get(user_id=who.user.id, item_id=item_id)
-    etag = _etag(item, "-thumb" if thumbnail else "")
+    etag = _etag(item, _ETAG_SUFFIXES[rendition] if rendition else "")
     headers = image_headers(request, item, etag)
     if etag_matches(request.headers.get("if-none-match"), etag):
         return HTTPResponse(status=304, headers=headers)
-    stored = await items.open_image(item, thumbnail=thumbnail)
-    kind = "image/webp" if thumbnail else str(item.image_content_type)
+    stored = await items.open_image(item, rendition=rendition)
+    kind = "image/webp" if rendition else str(item.image_content_type)
     await stream_file(request, stored, content_type=kind, headers=headers)
     return None
 
@@ -389,7 +393,7 @@ async def get_image_raw(
     request: Request, item_id: uuid.UUID, items: ItemService
 ) -> HTTPResponse | None:
     """Stream the image bytes, with an ETag and long caching for versioned URLs."""
-    return await send_image(request, items, item_id, thumbnail=False)
+    return await send_image(request, items, item_id)
 
 
 @bp.get("/<item_id:uuid>/thumbnail")
@@ -403,4 +407,32 @@ async def get_thumbnail(
     request: Request, item_id: uuid.UUID, items: ItemService
 ) -> HTTPResponse | None:
     """Stream the WebP thumbnail, with an ETag and long caching for versioned URLs."""
-    return await send_image(request, items, item_id, thumbnail=True)
+    return await send_image(request, items, item_id, rendition="thumbnail")
+
+
+@bp.get("/<item_id:uuid>/thumbnail/2x")
+@openapi.tag("collection")
+@openapi.parameter("v", str, "query", description="The image version: cached for a year.")
+@openapi.response(200, WEBP_BYTES, "A WebP thumbnail, longest side at most 800 px")
+@openapi.response(304, None, "Not modified (If-None-Match)")
+@openapi.response(404, JSON_ERROR, "No such item of yours, no image, or not made yet")
+@secured
+async def get_thumbnail_2x(
+    request: Request, item_id: uuid.UUID, items: ItemService
+) -> HTTPResponse | None:
+    """Stream the WebP thumbnail for 2x and 3x screens (longest side at most 800 px)."""
+    return await send_image(request, items, item_id, rendition="thumbnail_2x")
+
+
+@bp.get("/<item_id:uuid>/display")
+@openapi.tag("collection")
+@openapi.parameter("v", str, "query", description="The image version: cached for a year.")
+@openapi.response(200, WEBP_BYTES, "A WebP picture, longest side at most 1600 px")
+@openapi.response(304, None, "Not modified (If-None-Match)")
+@openapi.response(404, JSON_ERROR, "No such item of yours, no image, or not made yet")
+@secured
+async def get_display(
+    request: Request, item_id: uuid.UUID, items: ItemService
+) -> HTTPResponse | None:
+    """Stream the WebP display picture (longest side at most 1600 px), for detail views."""
+    return await send_image(request, items, item_id, rendition="display")

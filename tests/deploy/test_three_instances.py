@@ -530,7 +530,8 @@ def test_sigterm_during_uploads_loses_no_upload_and_leaves_no_stray_file(
     rows = run_sync(
         pg_fetch(
             cluster.database_url,
-            "SELECT id::text AS id, name, image_path, thumb_path FROM items",
+            "SELECT id::text AS id, name, image_path, thumb_path, thumb2x_path, display_path "
+            "FROM items",
         )
     )
     uploads = [r for r in rows if r["name"].startswith("upload-")]
@@ -543,7 +544,8 @@ def test_sigterm_during_uploads_loses_no_upload_and_leaves_no_stray_file(
         for p in cluster.image_dir.rglob("*")
         if p.is_file()
     }
-    referred = {r[k] for r in rows for k in ("image_path", "thumb_path") if r[k]}
+    columns = ("image_path", "thumb_path", "thumb2x_path", "display_path")
+    referred = {r[k] for r in rows for k in columns if r[k]}
     assert on_disk == referred, (sorted(on_disk - referred), sorted(referred - on_disk))
     check = cluster.gamecoll("storage", "check")
     assert check.returncode == 0, check.stdout + check.stderr

@@ -1,0 +1,1 @@
+"""Command-line commands of `python -m gamecoll`, one module per group."""
