@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from bench import images, seed
+from bench import image_memory, images, seed
 from bench.loadgen import Chain, Req, Wrk, WrkResult, ensure_wrk
 from bench.procs import (
     LOCALHOST,
@@ -81,6 +81,7 @@ STORM_SCENARIOS = (
 MEMORY_SCENARIOS = ("memory",)
 WORKER_SCENARIOS = ("w2_healthz", "w2_auth_me", "w2_thumbnail_304", "w2_items_list")
 SCALE_SCENARIOS = ("list_latency_small", "list_latency_medium", "list_latency_large")
+IMAGE_SCENARIOS = image_memory.SCENARIOS
 ALL_SCENARIOS = (
     CEILING_SCENARIOS
     + MAIN_SCENARIOS
@@ -88,6 +89,7 @@ ALL_SCENARIOS = (
     + MEMORY_SCENARIOS
     + WORKER_SCENARIOS
     + SCALE_SCENARIOS
+    + IMAGE_SCENARIOS
 )
 # The groups `--only` selects.
 GROUPS = {
@@ -96,6 +98,7 @@ GROUPS = {
     "memory": MEMORY_SCENARIOS,
     "workers": WORKER_SCENARIOS,
     "scale": SCALE_SCENARIOS,
+    "images": IMAGE_SCENARIOS,
 }
 ITEM_SCENARIOS = frozenset(
     {
@@ -1185,6 +1188,7 @@ class Bench:
                 ">=",
                 1.6,
             )
+        found.extend(image_memory.targets(s))
         return found
 
     def worker_ratios(self) -> None:
@@ -1207,6 +1211,8 @@ class Bench:
             self.phase_two_workers()
         if self.selected("scale"):
             self.phase_scale()
+        if self.selected("images"):
+            image_memory.run(self)
 
     def selected(self, group: str) -> bool:
         """Whether this run includes a group of scenarios (`--only`; all by default)."""
@@ -1281,6 +1287,9 @@ def format_table(results: dict[str, Any]) -> str:
                     f"{entry['rss_after_requests_kib']} KiB after {entry['requests']} requests",
                 )
             )
+            continue
+        if name in IMAGE_SCENARIOS and status in ("ok", "errors"):
+            lines.append(_row(name, entry["server"], note=image_memory.summary(name, entry)))
             continue
         med = entry.get("median")
         if not med:

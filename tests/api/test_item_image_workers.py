@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from tests.api.test_items_support import (
     new_user,
     send_multipart,
 )
-from tests.conftest import LiveApp
+from tests.conftest import Database, LiveApp, start_app, stop_app
 from tests.helpers import error_of
 
 DECODED_LIMIT = 200_000  # MAX_IMAGE_DECODED_BYTES in this module: about 0.19 MiB
@@ -99,3 +100,21 @@ async def test_uploads_beyond_the_queue_get_503_with_retry_after(
     await assert_storage_matches_database(live.settings)
     # Once the burst is over, uploads are taken again.
     await create_with_image(client, headers, photo)
+
+
+async def test_the_image_workers_start_with_the_first_image_and_stop_with_the_app(
+    database: Database,
+) -> None:
+    running, server = await start_app(database.settings())
+    try:
+        before = set(multiprocessing.active_children())
+        async with running.client() as http:
+            headers = await new_user(http)
+            assert set(multiprocessing.active_children()) == before  # nothing started yet
+            await create_with_image(http, headers, make.plain_jpeg())
+        workers = set(multiprocessing.active_children()) - before
+        assert workers and all(worker.is_alive() for worker in workers)
+    finally:
+        await stop_app(server)
+    assert not any(worker.is_alive() for worker in workers)
+    assert not set(multiprocessing.active_children()) - before
