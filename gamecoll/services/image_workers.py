@@ -10,8 +10,9 @@ rendition runs in a worker process, and:
 - images run at once only while their decoded sizes add up to at most `max_decoded_bytes`
   (a single image may not exceed it at all): one 49-megapixel RGBA PNG runs alone, phone
   photos run side by side;
-- each worker process is replaced after `tasks_per_worker` images (and gives free memory back
-  to the system after each), so a peak never stays.
+- each worker process is replaced after `tasks_per_worker` images, and gives free memory back
+  to the system after each; both it and the server process have glibc map large blocks on
+  their own (see `return_large_blocks`), so a peak never stays.
 
 Workers start from a small fork server that has imported Pillow and this code (the
 `forkserver` start method): starting or replacing one costs a fork, not a fresh interpreter,
@@ -52,6 +53,8 @@ T = TypeVar("T")
 START_METHOD: Final = "forkserver"
 _PRELOAD: Final = ["gamecoll.services.images", "gamecoll.services.image_workers"]
 BUSY: Final = "Too many images are being processed; try again in a moment."
+MMAP_THRESHOLD: Final = 256 * 1024
+_M_MMAP_THRESHOLD: Final = -3  # mallopt parameter number in glibc's malloc.h
 
 
 # -- in the worker process -----------------------------------------------------------------------
@@ -66,13 +69,35 @@ class _Refused:
     fields: dict[str, str]
 
 
-def _release_memory() -> None:
-    """Give freed heap memory back to the system (glibc keeps it otherwise)."""
+def _libc() -> Any:
     name = ctypes.util.find_library("c")
     if name is None:
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(name).malloc_trim(0)
+        return None
+    try:
+        return ctypes.CDLL(name)
+    except OSError:
+        return None
+
+
+def return_large_blocks() -> None:
+    """Have glibc map every block over MMAP_THRESHOLD on its own, so that freeing returns it.
+
+    By default glibc raises its threshold each time such a block is freed (up to 32 MiB), and
+    later image-sized blocks (request bodies, encoded images, pixels) come from the heap,
+    which it rarely gives back: the process keeps its peak. A fixed threshold stops that.
+    """
+    libc = _libc()
+    with contextlib.suppress(AttributeError):
+        if libc is not None:
+            libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+
+
+def _release_memory() -> None:
+    """Give freed heap memory back to the system (glibc keeps it otherwise)."""
+    libc = _libc()
+    with contextlib.suppress(AttributeError):
+        if libc is not None:
+            libc.malloc_trim(0)
 
 
 def _in_worker(fn: Callable[..., T], *args: Any) -> T | _Refused:
@@ -184,8 +209,12 @@ class ImageWorkers:
             # those (they would be orphaned if killed). The pool's children are stopped by id
             # when the app stops, and exit by themselves when their queue's pipe closes.
             current._config["daemon"] = False  # type: ignore[attr-defined]
+        return_large_blocks()  # this process holds bodies and encoded images too
         return ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, max_tasks_per_child=self.tasks_per_worker
+            max_workers=workers,
+            mp_context=context,
+            max_tasks_per_child=self.tasks_per_worker,
+            initializer=return_large_blocks,
         )
 
     async def process(self, data: bytes) -> ProcessedImage:

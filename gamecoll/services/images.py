@@ -1,6 +1,7 @@
-"""Validate, clean and thumbnail uploaded images (pure, synchronous, CPU-bound).
+"""Validate, clean and make renditions of uploaded images (pure, synchronous, CPU-bound).
 
-Everything here is blocking work for a worker thread. The format is decided by decoding the bytes
+Everything here is blocking work: `probe_image` (header only) for a thread, the rest for an
+image worker process (see image_workers.py). The format is decided by decoding the bytes
 with Pillow's JPEG, PNG, WebP and GIF decoders only, never by a file name or a declared type.
 
 Every accepted image is decoded and re-encoded, even an upright JPEG without metadata: that is the
@@ -9,8 +10,9 @@ the upload had. Only the ICC colour profile is copied over, so colours stay righ
 JPEG (quality 90; CMYK stays CMYK), PNG stays PNG (same mode), WebP stays WebP (lossless stays
 lossless), GIF stays GIF; animated GIF, PNG and WebP keep their frames, durations and loop.
 
-Pixel bombs: the width and height are read from the header and checked against `max_pixels`
-before anything is decoded. The header is read without `Image.open`, whose own check against
+Bombs: the width and height are read from the header and checked against `max_pixels`, the
+frames counted and the decoded size checked against `max_decoded_bytes`, before anything is
+decoded. The header is read without `Image.open`, whose own check against
 the global `Image.MAX_IMAGE_PIXELS` can only warn through the process-wide warnings filters
 (changing those per call is not thread-safe); Pillow's remaining checks (GIF frames that grow
 the canvas) raise DecompressionBombError or, where warnings are errors, the warning: both are
