@@ -21,8 +21,12 @@ DISPLAY_SIZE: Final = 1600
 THUMB_SIZE: Final = 400
 DISPLAY_QUALITY: Final = 82
 THUMB_QUALITY: Final = 80
-REDUCING_GAP: Final = 2
-"""`reduce` keeps at least this many times the target size before the final resample."""
+REDUCING_GAP: Final = 1
+"""`reduce` keeps at least this many times the target size before the final resample.
+
+1 keeps the reduced copy small (a 7000 px image is reduced to 1750 px, 12 MB, instead of
+3500 px, 49 MB, next to the 196 MB decoded image); `reduce` averages whole blocks of pixels,
+so the final resample from just above the target still looks right."""
 
 _WIDE_GREY_MODES: Final = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
 
@@ -78,7 +82,7 @@ def make_renditions(
 def _reduced(im: Image.Image, target: tuple[int, int]) -> Image.Image:
     """Shrink by an integer factor that keeps at least REDUCING_GAP times the target."""
     factor = min(im.width // max(1, target[0]), im.height // max(1, target[1])) // REDUCING_GAP
-    if factor < 2:
+    if factor < 2:  # reducing by 1 is no reduction
         return im
     try:
         return im.reduce(factor)
