@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -168,14 +168,36 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def group_memory(pgid: int) -> dict[str, int]:
+def _role(pid: int) -> str:
+    """What a process of the instance is, from its command line."""
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "gone"
+    if "resource_tracker" in cmd:
+        return "resource tracker"
+    if "forkserver" in cmd:
+        return "fork server or image worker"
+    if "spawn_main" in cmd:
+        return "sanic process"
+    return "sanic main"
+
+
+def group_memory(pgid: int, *, detail: bool = False) -> dict[str, Any]:
     """Summed VmRSS and PSS (KiB) of a process group's live processes, and their count."""
     pids = group_members(pgid)
-    return {
-        "rss_kib": sum(_status_kib(pid, "VmRSS") for pid in pids),
-        "pss_kib": sum(_pss_kib(pid) for pid in pids),
+    each = {pid: (_status_kib(pid, "VmRSS"), _pss_kib(pid)) for pid in pids}
+    found: dict[str, Any] = {
+        "rss_kib": sum(rss for rss, _ in each.values()),
+        "pss_kib": sum(pss for _, pss in each.values()),
         "processes": len(pids),
     }
+    if detail:
+        found["each"] = [
+            {"pid": pid, "role": _role(pid), "rss_mib": _mib(rss), "pss_mib": _mib(pss)}
+            for pid, (rss, pss) in sorted(each.items())
+        ]
+    return found
 
 
 def group_cpu_seconds(pgid: int) -> float:
@@ -202,12 +224,15 @@ class PeakSampler:
         self.peak_pss_kib = 0
         self.peak_processes = 0
         self.samples = 0
+        self.at_peak: list[dict[str, Any]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            now = group_memory(self.pgid)
+            now = group_memory(self.pgid, detail=True)
+            if now["pss_kib"] > self.peak_pss_kib:
+                self.at_peak = now["each"]
             self.peak_rss_kib = max(self.peak_rss_kib, now["rss_kib"])
             self.peak_pss_kib = max(self.peak_pss_kib, now["pss_kib"])
             self.peak_processes = max(self.peak_processes, now["processes"])
@@ -257,13 +282,13 @@ async def _register(client: httpx.AsyncClient, email: str) -> str:
     return str(response.json()["access_token"])
 
 
-async def _idle_memory(pgid: int, seconds: float = 2.0) -> dict[str, int]:
+async def _idle_memory(pgid: int, seconds: float = 2.0) -> dict[str, Any]:
     """The group's memory once uploads have settled (the lowest of a few samples)."""
     await asyncio.sleep(seconds)
-    samples = [group_memory(pgid)]
+    samples = [group_memory(pgid, detail=True)]
     for _ in range(4):
         await asyncio.sleep(0.25)
-        samples.append(group_memory(pgid))
+        samples.append(group_memory(pgid, detail=True))
     return min(samples, key=lambda sample: sample["pss_kib"])
 
 
@@ -302,21 +327,27 @@ async def measure_memory(port: int, pgid: int, sizes: Sizes, cache: Path) -> dic
             "rss_mib": _mib(warm["rss_kib"]),
             "pss_mib": _mib(warm["pss_kib"]),
             "processes": warm["processes"],
+            "each": warm["each"],
         },
         "peak_first_round": {
             "rss_mib": _mib(first.peak_rss_kib),
             "pss_mib": _mib(first.peak_pss_kib),
             "processes": first.peak_processes,
             "samples": first.samples,
+            "each_at_peak": first.at_peak,
         },
         "peak_all_rounds": {
             "rss_mib": _mib(max(first.peak_rss_kib, rest.peak_rss_kib)),
             "pss_mib": _mib(max(first.peak_pss_kib, rest.peak_pss_kib)),
+            "each_at_peak": rest.at_peak
+            if rest.peak_pss_kib > first.peak_pss_kib
+            else first.at_peak,
         },
         "after": {
             "rss_mib": _mib(after["rss_kib"]),
             "pss_mib": _mib(after["pss_kib"]),
             "processes": after["processes"],
+            "each": after["each"],
         },
         "growth_rss_mib": _mib(after["rss_kib"] - warm["rss_kib"]),
         "growth_pss_mib": _mib(after["pss_kib"] - warm["pss_kib"]),
@@ -408,11 +439,11 @@ async def measure_cpu_floor(port: int, pgid: int, sizes: Sizes, cache: Path) -> 
 # -- the harness's part ---------------------------------------------------------------------------
 
 
-def run(bench: Bench) -> None:
+def run(bench: Bench, *, sizes: Sizes | None = None, only: str | None = None) -> None:
     """Run both scenarios on a fresh instance of the harness's server (not pinned)."""
     from bench.harness import log
 
-    sizes = SMOKE_SIZES if bench.plan.mode == "smoke" else FULL_SIZES
+    sizes = sizes or (SMOKE_SIZES if bench.plan.mode == "smoke" else FULL_SIZES)
     cache = bench.workdir / "image-cache"
     cache.mkdir(exist_ok=True)
     layout = CpuLayout.for_workers(1, pin=False)
@@ -420,6 +451,8 @@ def run(bench: Bench) -> None:
         ("image_memory", measure_memory),
         ("upload_cpu_floor", measure_cpu_floor),
     ):
+        if only and name != only:
+            continue
         server = bench.start_gamecoll(f"gamecoll_{name}", 1, layout)
         log(f"{name}: measuring")
         try:
@@ -507,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     parser.add_argument("--out", type=Path, help="write the results JSON here")
+    parser.add_argument("--uploads", type=int, help="worst-image uploads in all (default 100)")
+    parser.add_argument("--only", choices=SCENARIOS, help="run one of the two scenarios")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="gamecoll-bench-images-"))
     bench = Bench(
@@ -515,7 +550,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         asyncio.run(seed.create_database(bench.admin_url, bench.db_name))
         bench.image_dir.mkdir(parents=True, exist_ok=True)
-        run(bench)
+        sizes = SMOKE_SIZES if args.smoke else FULL_SIZES
+        if args.uploads:
+            sizes = replace(sizes, uploads=args.uploads)
+        run(bench, sizes=sizes, only=args.only)
     finally:
         problems = bench.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)

@@ -47,9 +47,11 @@ from gamecoll.services.renditions import (
     DISPLAY_SIZE,
     THUMB_SIZE,
     Renditions,
+    encode,
     fit,
     icc_fits,
     make_renditions,
+    shrink,
 )
 
 # Importing the plugins registers their decoders in Image.OPEN; nothing else is loaded.
@@ -235,11 +237,15 @@ def process_image(
 
     content_type, extension, out_format = _OUTPUT[header.format]
     first = frames[0]
-    if made is None:
-        made = make_renditions(first, icc, size=first.size, thumb_size=thumb_size)
     width, height = first.size
+    shrunk = (
+        None if made is not None else shrink(first, icc, size=first.size, thumb_size=thumb_size)
+    )
     content = _encode(frames, durations, loop, out_format, icc, lossless=_webp_lossless(data))
-    del frames, first
+    del frames, first, im  # the full-size pixels go before the renditions are encoded
+    if made is None:
+        assert shrunk is not None
+        made = encode(shrunk)
     return ProcessedImage(
         content=content,
         content_type=content_type,

@@ -5,8 +5,8 @@
 - thumbnail: at most 400 px, for cards.
 
 They are made from the first frame, upright, in RGB or RGBA (alpha kept), never enlarged. The
-source is shrunk first (an integer `reduce`, cheap and on the smallest data) and converted
-after, so that no full-size copy is made; then each size is resampled from the one above it.
+source is converted and shrunk a band of rows at a time (an integer `reduce`), so that no
+full-size copy is made; then each size is resampled from the one above it.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ REDUCING_GAP: Final = 1
 1 keeps the reduced copy small (a 7000 px image is reduced to 1750 px, 12 MB, instead of
 3500 px, 49 MB, next to the 196 MB decoded image); `reduce` averages whole blocks of pixels,
 so the final resample from just above the target still looks right."""
+
+BAND_PIXELS: Final = 2_000_000
+"""Pixels of the source converted and reduced at a time (8 MB as RGBA)."""
 
 _WIDE_GREY_MODES: Final = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
 
@@ -52,6 +55,47 @@ def fit(size: tuple[int, int], longest: int) -> tuple[int, int]:
     return max(1, round(width * longest / height)), longest
 
 
+@dataclass(frozen=True, slots=True)
+class Shrunk:
+    """A source already converted and shrunk near the display size, ready to encode."""
+
+    image: Image.Image
+    icc: bytes | None
+    size: tuple[int, int]  # the upright full size of the image
+    thumb_size: int
+
+
+def shrink(
+    source: Image.Image,
+    icc: bytes | None,
+    *,
+    size: tuple[int, int],
+    thumb_size: int = THUMB_SIZE,
+) -> Shrunk:
+    """Convert and shrink an upright `source` whose full size is `size`, band by band.
+
+    After this the full-size source is no longer needed: free it before `encode`, so that
+    the WebP encoder's buffers never add to a full-size image.
+    """
+    image, out_icc = _shrunk_rgb(source, icc, fit(size, DISPLAY_SIZE))
+    return Shrunk(image, out_icc, size, thumb_size)
+
+
+def encode(shrunk: Shrunk) -> Renditions:
+    """Resample and encode the three renditions."""
+    size, thumb_size = shrunk.size, shrunk.thumb_size
+    display = _resized(shrunk.image, fit(size, DISPLAY_SIZE))
+    two_x = _resized(display, fit(size, 2 * thumb_size))
+    one_x = _resized(two_x, fit(size, thumb_size))
+    return Renditions(
+        display=_webp(display, shrunk.icc, DISPLAY_QUALITY),
+        thumbnail_2x=_webp(two_x, shrunk.icc, THUMB_QUALITY),
+        thumbnail=_webp(one_x, shrunk.icc, THUMB_QUALITY),
+        thumb_width=one_x.width,
+        thumb_height=one_x.height,
+    )
+
+
 def make_renditions(
     source: Image.Image,
     icc: bytes | None,
@@ -64,30 +108,35 @@ def make_renditions(
     `source` may already be smaller than `size` (a JPEG decoded in draft mode); the sizes of
     the renditions are computed from `size`, so they do not depend on how it was decoded.
     """
-    display_size = fit(size, DISPLAY_SIZE)
-    reduced = _reduced(source, display_size)
-    display, out_icc = to_rgb(reduced, icc, owned=reduced is not source)
-    display = _resized(display, display_size)
-    two_x = _resized(display, fit(size, 2 * thumb_size))
-    one_x = _resized(two_x, fit(size, thumb_size))
-    return Renditions(
-        display=_webp(display, out_icc, DISPLAY_QUALITY),
-        thumbnail_2x=_webp(two_x, out_icc, THUMB_QUALITY),
-        thumbnail=_webp(one_x, out_icc, THUMB_QUALITY),
-        thumb_width=one_x.width,
-        thumb_height=one_x.height,
-    )
+    return encode(shrink(source, icc, size=size, thumb_size=thumb_size))
 
 
-def _reduced(im: Image.Image, target: tuple[int, int]) -> Image.Image:
-    """Shrink by an integer factor that keeps at least REDUCING_GAP times the target."""
+def _shrunk_rgb(
+    im: Image.Image, icc: bytes | None, target: tuple[int, int]
+) -> tuple[Image.Image, bytes | None]:
+    """Convert to RGB(A) and shrink by an integer factor, a band of rows at a time.
+
+    Pillow's `reduce` (like `resize`) first converts a whole RGBA image to premultiplied
+    alpha, a second full-size copy (196 MB more for 7000 x 7000), and converting a palette or
+    CMYK image to RGB is one too; done band by band, only a band is ever copied. The result
+    keeps at least REDUCING_GAP times the target size for the final resample.
+    """
     factor = min(im.width // max(1, target[0]), im.height // max(1, target[1])) // REDUCING_GAP
-    if factor < 2:  # reducing by 1 is no reduction
-        return im
-    try:
-        return im.reduce(factor)
-    except ValueError:  # a mode reduce does not take (16-bit grey): resample later
-        return im
+    if factor < 2:  # at most twice the target: a whole copy is small enough
+        return to_rgb(im, icc)
+    rows = factor * max(1, BAND_PIXELS // (im.width * factor))
+    out: Image.Image | None = None
+    out_icc = icc
+    for top in range(0, im.height, rows):
+        band = im.crop((0, top, im.width, min(im.height, top + rows)))
+        rgb, out_icc = to_rgb(band, icc, owned=True)
+        small = rgb.reduce(factor)
+        if out is None:
+            size = (-(-im.width // factor), -(-im.height // factor))
+            out = Image.new(small.mode, size)
+        out.paste(small, (0, top // factor))
+    assert out is not None
+    return out, out_icc
 
 
 def _resized(im: Image.Image, size: tuple[int, int]) -> Image.Image:
