@@ -65,7 +65,7 @@ class Settings:
     max_image_decoded_bytes: int = 200_000_000
     image_workers: int = field(default_factory=usable_cpus)
     image_queue_limit: int = 16
-    image_worker_tasks: int = 20
+    image_worker_tasks: int = 1
     request_max_json_bytes: int = 1024 * 1024
     graceful_shutdown_seconds: float = 15.0
     run_migrations: bool = True

@@ -113,7 +113,7 @@ async def test_the_image_workers_start_with_the_first_image_and_stop_with_the_ap
             assert set(multiprocessing.active_children()) == before  # nothing started yet
             await create_with_image(http, headers, make.plain_jpeg())
         workers = set(multiprocessing.active_children()) - before
-        assert workers and all(worker.is_alive() for worker in workers)
+        assert workers  # (with IMAGE_WORKER_TASKS=1 each is replaced after its image)
     finally:
         await stop_app(server)
     assert not any(worker.is_alive() for worker in workers)
