@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from bench import images, seed
+from bench import image_memory, images, seed
 from bench.loadgen import Chain, Req, Wrk, WrkResult, ensure_wrk
 from bench.oversized import OVERSIZED_SCENARIOS, oversized_logins
 from bench.procs import (
@@ -83,6 +83,7 @@ STORM_SCENARIOS = (
 MEMORY_SCENARIOS = ("memory",)
 WORKER_SCENARIOS = ("w2_healthz", "w2_auth_me", "w2_thumbnail_304", "w2_items_list")
 SCALE_SCENARIOS = ("list_latency_small", "list_latency_medium", "list_latency_large")
+IMAGE_SCENARIOS = image_memory.SCENARIOS
 ALL_SCENARIOS = (
     CEILING_SCENARIOS
     + MAIN_SCENARIOS
@@ -92,6 +93,7 @@ ALL_SCENARIOS = (
     + SCALE_SCENARIOS
     + OVERSIZED_SCENARIOS
     + SESSION_SCENARIOS
+    + IMAGE_SCENARIOS
 )
 # The groups `--only` selects.
 GROUPS = {
@@ -103,6 +105,7 @@ GROUPS = {
     "storage": (),  # bench/storage_s3.py: S3 against the local disk, its own servers
     "oversized": OVERSIZED_SCENARIOS,
     "sessions": SESSION_SCENARIOS,
+    "images": IMAGE_SCENARIOS,
 }
 ITEM_SCENARIOS = frozenset(
     {
@@ -1196,6 +1199,7 @@ class Bench:
                 ">=",
                 1.6,
             )
+        found.extend(image_memory.targets(s))
         return found
 
     def worker_ratios(self) -> None:
@@ -1220,6 +1224,8 @@ class Bench:
             self.phase_scale()
         if self.selected("sessions"):
             phase_sessions(self)
+        if self.selected("images"):
+            image_memory.run(self)
 
     def selected(self, group: str) -> bool:
         """Whether this run includes a group of scenarios (`--only`; all by default)."""
@@ -1294,6 +1300,9 @@ def format_table(results: dict[str, Any]) -> str:
                     f"{entry['rss_after_requests_kib']} KiB after {entry['requests']} requests",
                 )
             )
+            continue
+        if name in IMAGE_SCENARIOS and status in ("ok", "errors"):
+            lines.append(_row(name, entry["server"], note=image_memory.summary(name, entry)))
             continue
         med = entry.get("median")
         if not med:

@@ -127,6 +127,7 @@ def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
         await close_database_connections()
         await app.ctx.services.storage.close()
         app.ctx.services.hasher.close()
+        await asyncio.to_thread(app.ctx.services.images.close)
 
 
 def _add_cleanup(app: Sanic[Any, Any], settings: Settings) -> None:

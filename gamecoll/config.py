@@ -73,6 +73,10 @@ class Settings:
     login_lockout_max_seconds: int = 900
     max_image_bytes: int = 10 * 1024 * 1024
     max_image_pixels: int = 50_000_000
+    max_image_decoded_bytes: int = 200_000_000
+    image_workers: int = field(default_factory=usable_cpus)
+    image_queue_limit: int = 16
+    image_worker_tasks: int = 1
     request_max_json_bytes: int = 1024 * 1024
     graceful_shutdown_seconds: float = 15.0
     hsts_seconds: int = 0
@@ -374,6 +378,12 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         ),
         max_image_bytes=r.get(("MAX_IMAGE_BYTES",), _int(1024, 1 << 30), d.max_image_bytes),
         max_image_pixels=r.get(("MAX_IMAGE_PIXELS",), _int(1, 1_000_000_000), d.max_image_pixels),
+        max_image_decoded_bytes=r.get(
+            ("MAX_IMAGE_DECODED_BYTES",), _int(1024, 1 << 40), d.max_image_decoded_bytes
+        ),
+        image_workers=r.get(("IMAGE_WORKERS",), _int(1, 64), d.image_workers),
+        image_queue_limit=r.get(("IMAGE_QUEUE_LIMIT",), _int(0, 10000), d.image_queue_limit),
+        image_worker_tasks=r.get(("IMAGE_WORKER_TASKS",), _int(1, 100000), d.image_worker_tasks),
         graceful_shutdown_seconds=r.get(
             ("GRACEFUL_SHUTDOWN_SECONDS",), _float(0, 600), d.graceful_shutdown_seconds
         ),

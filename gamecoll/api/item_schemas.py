@@ -83,6 +83,14 @@ class ItemImageOut(BaseModel):
     url: str = Field(description="The image as base64 JSON; the URL carries its version.")
     raw_url: str = Field(description="The image bytes; cached for a year, as it is versioned.")
     thumbnail_url: str = Field(description="A WebP thumbnail, longest side at most 400 px.")
+    thumbnail_2x_url: str | None = Field(
+        description="A WebP thumbnail for 2x and 3x screens, longest side at most 800 px "
+        "(null for an image stored before renditions existed, until they are made)."
+    )
+    display_url: str | None = Field(
+        description="A WebP picture for detail views, longest side at most 1600 px "
+        "(null for an image stored before renditions existed, until they are made)."
+    )
 
 
 class ItemOut(BaseModel):

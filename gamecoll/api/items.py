@@ -53,6 +53,7 @@ bp = Blueprint("items", url_prefix="/collection/items")
 
 NO_ITEM = "No such item of yours"
 NO_IMAGE = "No such item of yours, or it has no image"
+NO_RENDITION = "No such item of yours, no image, or its rendition is not made yet (images backfill)"
 BAD_IMAGE = "Not JSON or a form, or the image is not JPEG, PNG, WebP or GIF"
 CACHING = {"ETag": {"type": "string"}, "Cache-Control": {"type": "string"}}
 VERSION = Param("v", {"type": "string"}, "The image version (from the item's URLs).")
@@ -217,20 +218,24 @@ async def stream_file(
             await close()
 
 
+# ETag suffix of each rendition (see RENDITION_COLUMNS); the image itself has none.
+_ETAG_SUFFIXES: Final = {"thumbnail": "-thumb", "thumbnail_2x": "-thumb2x", "display": "-display"}
+
+
 async def send_image(
-    request: Request, items: ItemService, item_id: uuid.UUID, *, thumbnail: bool
+    request: Request, items: ItemService, item_id: uuid.UUID, *, rendition: str | None = None
 ) -> HTTPResponse | None:
-    """Answer 304 from the database alone, or stream the image or its thumbnail."""
+    """Answer 304 from the database alone, or stream the image or one of its renditions."""
     who, item = await authenticate_with_item(request, item_id)
     request.ctx.principal = who
     if item is None:
         item = await items.get(user_id=who.user.id, item_id=item_id)
-    etag = _etag(item, "-thumb" if thumbnail else "")
+    etag = _etag(item, _ETAG_SUFFIXES[rendition] if rendition else "")
     headers = image_headers(request, item, etag)
     if etag_matches(request.headers.get("if-none-match"), etag):
         return HTTPResponse(status=304, headers=headers)
-    stored = await items.open_image(item, thumbnail=thumbnail)
-    kind = "image/webp" if thumbnail else str(item.image_content_type)
+    stored = await items.open_image(item, rendition=rendition)
+    kind = "image/webp" if rendition else str(item.image_content_type)
     await stream_file(request, stored, content_type=kind, headers=headers)
     return None
 
@@ -443,7 +448,7 @@ async def get_image_raw(
     request: Request, item_id: uuid.UUID, items: ItemService
 ) -> HTTPResponse | None:
     """Stream the image bytes, with an ETag and long caching for versioned URLs."""
-    return await send_image(request, items, item_id, thumbnail=False)
+    return await send_image(request, items, item_id)
 
 
 @bp.get("/<item_id:uuid>/thumbnail")
@@ -462,4 +467,42 @@ async def get_thumbnail(
     request: Request, item_id: uuid.UUID, items: ItemService
 ) -> HTTPResponse | None:
     """Stream the WebP thumbnail, with an ETag and long caching for versioned URLs."""
-    return await send_image(request, items, item_id, thumbnail=True)
+    return await send_image(request, items, item_id, rendition="thumbnail")
+
+
+@bp.get("/<item_id:uuid>/thumbnail/2x")
+@operation(
+    "getItemThumbnail2x",
+    tag="collection",
+    params=(VERSION, IF_NONE_MATCH),
+    answers={
+        200: Answer(WEBP_BYTES, "A WebP thumbnail, longest side at most 800 px", CACHING),
+        304: NOT_MODIFIED,
+    },
+    errors={404: NO_RENDITION},
+    auth=True,
+)
+async def get_thumbnail_2x(
+    request: Request, item_id: uuid.UUID, items: ItemService
+) -> HTTPResponse | None:
+    """Stream the WebP thumbnail for 2x and 3x screens (longest side at most 800 px)."""
+    return await send_image(request, items, item_id, rendition="thumbnail_2x")
+
+
+@bp.get("/<item_id:uuid>/display")
+@operation(
+    "getItemDisplay",
+    tag="collection",
+    params=(VERSION, IF_NONE_MATCH),
+    answers={
+        200: Answer(WEBP_BYTES, "A WebP picture, longest side at most 1600 px", CACHING),
+        304: NOT_MODIFIED,
+    },
+    errors={404: NO_RENDITION},
+    auth=True,
+)
+async def get_display(
+    request: Request, item_id: uuid.UUID, items: ItemService
+) -> HTTPResponse | None:
+    """Stream the WebP display picture (longest side at most 1600 px), for detail views."""
+    return await send_image(request, items, item_id, rendition="display")

@@ -1,4 +1,4 @@
-"""Command line: `python -m gamecoll serve|migrate|cleanup|storage check|storage migrate`."""
+"""Command line: `python -m gamecoll serve|migrate|cleanup|storage ...|images backfill`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 
+from gamecoll.commands import images as images_commands
 from gamecoll.commands import storage as storage_commands
 from gamecoll.config import ConfigError, load_settings
 
@@ -19,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
         "cleanup", help="delete ended sessions, spent refresh tokens and old rate-limit rows"
     )
     storage_commands.add_parser(sub)
+    images_commands.add_parser(sub)
     return parser
 
 
@@ -45,4 +47,6 @@ def main(argv: list[str] | None = None) -> int:
         return cleanup(settings)
     if args.command == "storage":
         return asyncio.run(storage_commands.run(args, settings))
+    if args.command == "images":
+        return asyncio.run(images_commands.run_backfill(settings))
     return 2

@@ -27,6 +27,8 @@ class Item(Model):
     updated_at = fields.DatetimeField()
     image_path = fields.CharField(max_length=255, null=True)
     thumb_path = fields.CharField(max_length=255, null=True)
+    thumb2x_path = fields.CharField(max_length=255, null=True)
+    display_path = fields.CharField(max_length=255, null=True)
     image_content_type = fields.CharField(max_length=32, null=True)
     image_width = fields.IntField(null=True)
     image_height = fields.IntField(null=True)

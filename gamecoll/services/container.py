@@ -10,6 +10,8 @@ from gamecoll.security.tokens import TokenCodec
 from gamecoll.services.auth import AuthService
 from gamecoll.services.cleanup import CleanupService
 from gamecoll.services.hashing import PasswordHasher
+from gamecoll.services.image_workers import ImageWorkers
+from gamecoll.services.images import ImageLimits
 from gamecoll.services.items import ItemService
 from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
@@ -29,6 +31,7 @@ class Services:
     auth: AuthService
     users: UserService
     storage: Storage
+    images: ImageWorkers
     items: ItemService
     cleanup: CleanupService
 
@@ -68,12 +71,8 @@ def build_services(settings: Settings) -> Services:
     auth = AuthService(hasher=hasher, limiter=limiter, checks=checks, sessions=sessions)
     users = UserService(hasher=hasher, checks=checks, sessions=sessions)
     storage = build_storage(settings)
-    items = ItemService(
-        storage=storage,
-        max_image_bytes=settings.max_image_bytes,
-        max_image_pixels=settings.max_image_pixels,
-        workers=min(4, settings.hash_workers),
-    )
+    images = build_image_workers(settings)
+    items = ItemService(storage=storage, images=images)
     users.cleanups.append(items.delete_user_files)  # the account's files go with it
     cleanup = CleanupService(
         refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
@@ -86,6 +85,22 @@ def build_services(settings: Settings) -> Services:
         auth=auth,
         users=users,
         storage=storage,
+        images=images,
         items=items,
         cleanup=cleanup,
+    )
+
+
+def build_image_workers(settings: Settings) -> ImageWorkers:
+    """The image worker pool of one server process: its share of IMAGE_WORKERS and the queue."""
+    share = settings.workers
+    return ImageWorkers(
+        limits=ImageLimits(
+            max_bytes=settings.max_image_bytes,
+            max_pixels=settings.max_image_pixels,
+            max_decoded_bytes=settings.max_image_decoded_bytes,
+        ),
+        workers=max(1, settings.image_workers // share),
+        queue_limit=-(-settings.image_queue_limit // share),
+        tasks_per_worker=settings.image_worker_tasks,
     )

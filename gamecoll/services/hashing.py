@@ -8,14 +8,13 @@ the niceness changes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from gamecoll.errors import ServerBusy
 from gamecoll.security import passwords
+from gamecoll.services.bounded import BoundedExecutor
 
 
 def _lower_priority(niceness: int) -> None:
@@ -32,43 +31,27 @@ class PasswordHasher:
 
     def __init__(self, *, rounds: int, workers: int, queue_limit: int, niceness: int = 0) -> None:
         self.rounds = rounds
-        self._workers = workers
-        self._niceness = niceness
-        self._queue_limit = queue_limit
-        self._executor: ThreadPoolExecutor | None = None
-        self._pending = 0
+        self._pool = BoundedExecutor(
+            workers=workers,
+            queue_limit=queue_limit,
+            busy_message="Too many logins at once; try again in a moment.",
+            factory=lambda count: ThreadPoolExecutor(
+                max_workers=count,
+                thread_name_prefix="bcrypt",
+                initializer=_lower_priority,
+                initargs=(niceness,),
+            ),
+        )
         # Verifying against this keeps unknown-account logins as slow as real ones.
         self._dummy_hash = passwords.hash_password("gamecoll-dummy-password", rounds)
 
-    def _pool(self) -> ThreadPoolExecutor:
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(
-                max_workers=self._workers,
-                thread_name_prefix="bcrypt",
-                initializer=_lower_priority,
-                initargs=(self._niceness,),
-            )
-        return self._executor
-
-    async def _run(self, fn: object, *args: str | int) -> object:
-        if self._pending >= self._workers + self._queue_limit:
-            raise ServerBusy("Too many logins at once; try again in a moment.")
-        self._pending += 1
-        try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._pool(), fn, *args)  # type: ignore[arg-type]
-        finally:
-            self._pending -= 1
-
     async def hash(self, password: str) -> str:
         """Hash a new password at the configured cost."""
-        result = await self._run(passwords.hash_password, password, self.rounds)
-        assert isinstance(result, str)
-        return result
+        return await self._pool.run(passwords.hash_password, password, self.rounds)
 
     async def verify(self, password: str, password_hash: str | None) -> bool:
         """Check a password; with no hash, spend the same time and answer False."""
-        result = await self._run(
+        result = await self._pool.run(
             passwords.verify_password, password, password_hash or self._dummy_hash
         )
         return bool(result) and password_hash is not None
@@ -81,6 +64,4 @@ class PasswordHasher:
 
     def close(self) -> None:
         """Stop the threads."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        self._pool.close()

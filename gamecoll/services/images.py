@@ -1,6 +1,7 @@
-"""Validate, clean and thumbnail uploaded images (pure, synchronous, CPU-bound).
+"""Validate, clean and make renditions of uploaded images (pure, synchronous, CPU-bound).
 
-Everything here is blocking work for a worker thread. The format is decided by decoding the bytes
+Everything here is blocking work: `probe_image` (header only) for a thread, the rest for an
+image worker process (see image_workers.py). The format is decided by decoding the bytes
 with Pillow's JPEG, PNG, WebP and GIF decoders only, never by a file name or a declared type.
 
 Every accepted image is decoded and re-encoded, even an upright JPEG without metadata: that is the
@@ -9,8 +10,9 @@ the upload had. Only the ICC colour profile is copied over, so colours stay righ
 JPEG (quality 90; CMYK stays CMYK), PNG stays PNG (same mode), WebP stays WebP (lossless stays
 lossless), GIF stays GIF; animated GIF, PNG and WebP keep their frames, durations and loop.
 
-Pixel bombs: the width and height are read from the header and checked against `max_pixels`
-before anything is decoded. The header is read without `Image.open`, whose own check against
+Bombs: the width and height are read from the header and checked against `max_pixels`, the
+frames counted and the decoded size checked against `max_decoded_bytes`, before anything is
+decoded. The header is read without `Image.open`, whose own check against
 the global `Image.MAX_IMAGE_PIXELS` can only warn through the process-wide warnings filters
 (changing those per call is not thread-safe); Pillow's remaining checks (GIF frames that grow
 the canvas) raise DecompressionBombError or, where warnings are errors, the warning: both are
@@ -41,6 +43,16 @@ from PIL import (
 )
 
 from gamecoll.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from gamecoll.services.renditions import (
+    DISPLAY_SIZE,
+    THUMB_SIZE,
+    Renditions,
+    encode,
+    fit,
+    icc_fits,
+    make_renditions,
+    shrink,
+)
 
 # Importing the plugins registers their decoders in Image.OPEN; nothing else is loaded.
 _PLUGINS: Final = (JpegImagePlugin, PngImagePlugin, WebPImagePlugin, GifImagePlugin)
@@ -61,7 +73,6 @@ MAX_FRAMES: Final = 1000
 
 JPEG_QUALITY: Final = 90
 WEBP_QUALITY: Final = 90
-THUMB_QUALITY: Final = 80
 
 _MIB: Final = 1024 * 1024
 _ACCEPTED_TEXT: Final = "accepted: JPEG, PNG, WebP, GIF"
@@ -76,6 +87,19 @@ _OUTPUT: Final[dict[str, tuple[str, str, str]]] = {
     "GIF": ("image/gif", "gif", "GIF"),
 }
 _ANIMATED_FORMATS: Final = frozenset({"PNG", "WEBP", "GIF"})
+_DRAFT_FORMATS: Final = frozenset({"JPEG", "MPO"})  # decoders that can scale while decoding
+# Bytes Pillow holds per pixel of a decoded mode (three-band RGB takes four); others take four.
+_PIXEL_BYTES: Final[dict[str, int]] = {
+    "1": 1,
+    "L": 1,
+    "P": 1,
+    "I;16": 2,
+    "I;16B": 2,
+    "I;16L": 2,
+    "I;16N": 2,
+}
+_ORIENTATION_TAG: Final = 0x0112
+_QUARTER_TURNS: Final = frozenset({5, 6, 7, 8})
 # Modes each encoder writes as they are; anything else is converted first.
 _SAVE_MODES: Final[dict[str, frozenset[str]]] = {
     "JPEG": frozenset({"L", "RGB", "CMYK"}),
@@ -120,6 +144,50 @@ class ProcessedImage:
     thumbnail: bytes
     thumb_width: int
     thumb_height: int
+    thumbnail_2x: bytes
+    display: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ImageLimits:
+    """What an upload may be: bytes sent, pixels, bytes once decoded, frames."""
+
+    max_bytes: int
+    max_pixels: int
+    max_decoded_bytes: int = 200_000_000
+    max_frames: int = MAX_FRAMES
+
+
+@dataclass(frozen=True, slots=True)
+class ImageHeader:
+    """What an image's header says, read without decoding any pixel."""
+
+    format: str
+    width: int
+    height: int
+    pixel_bytes: int
+    frames: int
+
+    @property
+    def decoded_bytes(self) -> int:
+        """Memory the decoded pixels take: width x height x bytes per pixel x frames."""
+        return self.width * self.height * self.pixel_bytes * self.frames
+
+
+def probe_image(data: bytes, limits: ImageLimits) -> ImageHeader:
+    """Read the header and check every limit before anything is decoded.
+
+    Frames are counted by walking the frame headers (no frame is decoded). Raises
+    PayloadTooLarge, UnsupportedMediaType or ValidationFailed like `process_image`.
+    """
+    _check_size(data, limits.max_bytes)
+    try:
+        with _identify(data) as im:
+            return _checked_header(im, limits)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_many_pixels(limits.max_pixels) from exc
+    except _DECODE_ERRORS as exc:
+        raise _invalid(_DAMAGED) from exc
 
 
 def process_image(
@@ -127,61 +195,132 @@ def process_image(
     *,
     max_bytes: int,
     max_pixels: int,
-    thumb_size: int = 400,
+    max_decoded_bytes: int = 200_000_000,
+    thumb_size: int = THUMB_SIZE,
     max_frames: int = MAX_FRAMES,
 ) -> ProcessedImage:
-    """Decode, check, orient, strip and re-encode an upload, and make its thumbnail.
+    """Decode, check, orient, strip and re-encode an upload, and make its renditions.
 
     Raises PayloadTooLarge (over `max_bytes`), UnsupportedMediaType (not JPEG, PNG, WebP or GIF),
-    ValidationFailed (damaged, or more than `max_pixels` pixels, or too many frames).
+    ValidationFailed (damaged, or more than `max_pixels` pixels or `max_decoded_bytes` once
+    decoded, or too many frames). At most one full-size copy of a still image is held: the
+    renditions of a JPEG are decoded a second time at a reduced scale (draft mode), the others
+    are reduced from the decoded image before any conversion.
     """
     if thumb_size < 1:
         raise ValueError("thumb_size must be at least 1")
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(
-            f"The image is {_mib(len(data))} MiB; the limit is {_mib(max_bytes)} MiB."
-        )
-    if not data:
-        raise _invalid("The image is empty.")
+    limits = ImageLimits(max_bytes, max_pixels, max_decoded_bytes, max_frames)
+    _check_size(data, max_bytes)
+    made: Renditions | None = None
     try:
         with _identify(data) as im:
-            source_format = str(im.format)
-            _check_pixels(im.size, max_pixels)
+            header = _checked_header(im, limits)
             icc = _icc_profile(im)
+            animated = header.frames > 1
+            if header.format in _DRAFT_FORMATS and not animated:
+                made = _draft_renditions(data, icc, thumb_size)
             im.load()  # really decode: truncated or corrupt data fails here
-            animated = source_format in _ANIMATED_FORMATS and bool(
-                getattr(im, "is_animated", False)
-            )
             loop = im.info.get("loop")  # read before seeking: later frames may not carry it
             frames: list[Image.Image]
             durations: list[int] = []
             if animated:
                 frames, durations = _read_frames(im, max_pixels, max_frames)
             else:
-                frames = [ImageOps.exif_transpose(im)]
+                ImageOps.exif_transpose(im, in_place=True)  # no full-size copy when upright
+                frames = [im]
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow's own global guard (reached only by GIF frames growing the canvas, or when
         # warnings are errors): report it like ours.
-        raise _invalid(f"The image has too many pixels; the limit is {max_pixels:,}.") from exc
+        raise _too_many_pixels(max_pixels) from exc
     except _DECODE_ERRORS as exc:
         raise _invalid(_DAMAGED) from exc
 
-    content_type, extension, out_format = _OUTPUT[source_format]
+    content_type, extension, out_format = _OUTPUT[header.format]
     first = frames[0]
-    thumbnail, thumb_w, thumb_h = _thumbnail(first, icc, thumb_size)
+    width, height = first.size
+    shrunk = (
+        None if made is not None else shrink(first, icc, size=first.size, thumb_size=thumb_size)
+    )
     content = _encode(frames, durations, loop, out_format, icc, lossless=_webp_lossless(data))
+    del frames, first, im  # the full-size pixels go before the renditions are encoded
+    if made is None:
+        assert shrunk is not None
+        made = encode(shrunk)
     return ProcessedImage(
         content=content,
         content_type=content_type,
         extension=extension,
-        width=first.width,
-        height=first.height,
+        width=width,
+        height=height,
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
-        thumbnail=thumbnail,
-        thumb_width=thumb_w,
-        thumb_height=thumb_h,
+        thumbnail=made.thumbnail,
+        thumb_width=made.thumb_width,
+        thumb_height=made.thumb_height,
+        thumbnail_2x=made.thumbnail_2x,
+        display=made.display,
     )
+
+
+def renditions_of_stored(data: bytes, limits: ImageLimits) -> Renditions:
+    """Make the renditions of an image already stored (cleaned and upright): for backfills."""
+    _check_size(data, limits.max_bytes)
+    try:
+        with _identify(data) as im:
+            header = _checked_header(im, limits)
+            icc = _icc_profile(im)
+            if header.format in _DRAFT_FORMATS:
+                return _draft_renditions(data, icc, THUMB_SIZE)
+            im.load()
+            return make_renditions(im, icc, size=im.size, thumb_size=THUMB_SIZE)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_many_pixels(limits.max_pixels) from exc
+    except _DECODE_ERRORS as exc:
+        raise _invalid(_DAMAGED) from exc
+
+
+def _check_size(data: bytes, max_bytes: int) -> None:
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(
+            f"The image is {_mib(len(data))} MiB; the limit is {_mib(max_bytes)} MiB."
+        )
+    if not data:
+        raise _invalid("The image is empty.")
+
+
+def _checked_header(im: ImageFile.ImageFile, limits: ImageLimits) -> ImageHeader:
+    """Check pixels, frames and decoded bytes from the header of an opened image."""
+    source_format = str(im.format)
+    _check_pixels(im.size, limits.max_pixels)
+    frames = 1
+    if source_format in _ANIMATED_FORMATS:
+        # n_frames walks the frame headers without decoding a frame.
+        frames = max(1, int(getattr(im, "n_frames", 1)))
+        if frames > limits.max_frames:
+            raise _invalid(f"The animation has more than {limits.max_frames} frames.")
+    # Frames after the first are held as RGBA, whatever the first frame's mode.
+    pixel_bytes = _PIXEL_BYTES.get(im.mode, 4) if frames == 1 else 4
+    header = ImageHeader(source_format, im.width, im.height, pixel_bytes, frames)
+    if header.decoded_bytes > limits.max_decoded_bytes:
+        what = f"{frames} frames of " if frames > 1 else ""
+        raise _invalid(
+            f"The image would take {_mib(header.decoded_bytes)} MiB once decoded "
+            f"({what}{im.width}x{im.height} pixels of {pixel_bytes} bytes); "
+            f"the limit is {_mib(limits.max_decoded_bytes)} MiB."
+        )
+    return header
+
+
+def _draft_renditions(data: bytes, icc: bytes | None, thumb_size: int) -> Renditions:
+    """Decode a JPEG again at the smallest scale that still covers the display rendition."""
+    with _identify(data) as im:
+        stored = im.size
+        quarter_turn = im.getexif().get(_ORIENTATION_TAG) in _QUARTER_TURNS
+        im.draft(None, fit(stored, DISPLAY_SIZE))
+        im.load()
+        upright = ImageOps.exif_transpose(im)
+    size = (stored[1], stored[0]) if quarter_turn else stored
+    return make_renditions(upright, icc, size=size, thumb_size=thumb_size)
 
 
 def decode_base64_image(value: str, *, max_bytes: int) -> bytes:
@@ -318,7 +457,7 @@ def _encode(
         options = {"optimize": False, "compress_level": 6}
     elif out_format == "WEBP":
         options = {"lossless": lossless, "quality": 100 if lossless else WEBP_QUALITY, "method": 4}
-    if icc is not None and out_format != "GIF" and _icc_fits(icc, cleaned[0].mode):
+    if icc is not None and out_format != "GIF" and icc_fits(icc, cleaned[0].mode):
         options["icc_profile"] = icc
     if len(cleaned) > 1:
         options.update(save_all=True, append_images=cleaned[1:], duration=durations)
@@ -356,58 +495,6 @@ def _has_clear_pixels(im: Image.Image) -> bool:
     return "transparency" in im.info
 
 
-def _icc_fits(icc: bytes, mode: str) -> bool:
-    """Tell whether an ICC profile's colour space matches the image mode (header bytes 16-20)."""
-    space = icc[16:20]
-    if mode == "CMYK":
-        return space == b"CMYK"
-    if mode in ("L", "LA", "1", "I", "I;16"):
-        return space == b"GRAY"
-    return space == b"RGB "
-
-
-def _thumbnail(first: Image.Image, icc: bytes | None, thumb_size: int) -> tuple[bytes, int, int]:
-    """Make a WebP thumbnail (longest side at most `thumb_size`) of the first frame."""
-    thumb, thumb_icc = _to_rgb(first, icc)
-    thumb.thumbnail((thumb_size, thumb_size), Image.Resampling.LANCZOS)
-    thumb.info = {}
-    options: dict[str, object] = {"quality": THUMB_QUALITY, "method": 4}
-    if thumb_icc is not None:
-        options["icc_profile"] = thumb_icc
-    out = io.BytesIO()
-    thumb.save(out, format="WEBP", **options)
-    return out.getvalue(), thumb.width, thumb.height
-
-
-def _to_rgb(im: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes | None]:
-    """Return an RGB or RGBA copy (alpha kept), and the ICC profile that still describes it.
-
-    CMYK goes through its embedded profile to sRGB when there is one (then no profile is
-    needed); 16-bit grey is scaled to 8 bits; a grey profile does not describe RGB pixels,
-    so it is dropped.
-    """
-    if im.mode == "CMYK":
-        if icc is not None and _icc_fits(icc, "CMYK"):
-            try:
-                source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-                converted = ImageCms.profileToProfile(
-                    im, source, ImageCms.createProfile("sRGB"), outputMode="RGB"
-                )
-                if converted is not None:
-                    return converted, None
-            except (ImageCms.PyCMSError, OSError):
-                pass  # a broken profile: fall back to the plain conversion
-        return im.convert("RGB"), None
-    if im.mode in _WIDE_GREY_MODES:
-        # 16/32-bit grey: scale to 8 bits (a plain conversion would clip to white).
-        im = im.convert("I").point(lambda value: value * (1 / 256)).convert("L")
-    if im.mode == "RGBA" or (im.mode == "RGB" and not im.has_transparency_data):
-        converted = im.copy()
-    else:
-        converted = im.convert("RGBA" if im.has_transparency_data else "RGB")
-    return converted, icc if icc is not None and _icc_fits(icc, "RGB") else None
-
-
 def _webp_lossless(data: bytes) -> bool:
     """Tell whether a WebP file's (first) image is lossless (a VP8L bitstream)."""
     if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
@@ -435,6 +522,10 @@ def _mib(size: int) -> str:
 
 def _too_large(max_bytes: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"The image is larger than the limit of {_mib(max_bytes)} MiB.")
+
+
+def _too_many_pixels(max_pixels: int) -> ValidationFailed:
+    return _invalid(f"The image has too many pixels; the limit is {max_pixels:,}.")
 
 
 def _invalid(message: str) -> ValidationFailed:

@@ -34,6 +34,10 @@ def image_json(item: Item) -> dict[str, Any] | None:
     if version is None or item.image_content_type is None:
         return None
     query = f"?v={version}"
+
+    def made(path: str | None, suffix: str) -> str | None:
+        return item_url(item, suffix) + query if path else None
+
     return {
         "content_type": item.image_content_type,
         "width": item.image_width,
@@ -43,6 +47,8 @@ def image_json(item: Item) -> dict[str, Any] | None:
         "url": item_url(item, "/image") + query,
         "raw_url": item_url(item, "/image/raw") + query,
         "thumbnail_url": item_url(item, "/thumbnail") + query,
+        "thumbnail_2x_url": made(item.thumb2x_path, "/thumbnail/2x"),
+        "display_url": made(item.display_path, "/display"),
     }
 
 
@@ -74,6 +80,11 @@ def _url(suffix: str) -> str:
     return f"'{ITEMS_PATH}/' || i.id || '{suffix}?v=' || left(i.image_sha256, {VERSION_LENGTH})"
 
 
+def _made_url(column: str, suffix: str) -> str:
+    """The URL of a rendition, null while it has not been made (see `image_json`)."""
+    return f"CASE WHEN i.{column} IS NULL THEN NULL ELSE {_url(suffix)} END"
+
+
 ITEM_JSON_POSTGRES: Final = (
     "json_build_object("
     "'id', i.id, 'name', i.name, 'platform', i.platform, 'notes', i.notes, "
@@ -85,7 +96,9 @@ ITEM_JSON_POSTGRES: Final = (
     "'content_type', i.image_content_type, 'width', i.image_width, "
     "'height', i.image_height, 'size', i.image_size, 'sha256', i.image_sha256, "
     f"'url', {_url('/image')}, 'raw_url', {_url('/image/raw')}, "
-    f"'thumbnail_url', {_url('/thumbnail')}) END"
+    f"'thumbnail_url', {_url('/thumbnail')}, "
+    f"'thumbnail_2x_url', {_made_url('thumb2x_path', '/thumbnail/2x')}, "
+    f"'display_url', {_made_url('display_path', '/display')}) END"
     ")::text"
 )
 """`item_json` as a PostgreSQL expression over the `items` row aliased `i`: JSON text."""

@@ -10,8 +10,8 @@ Order of writes, so that a crash or a failure can leave only files without a row
 
 A row is changed with a compare-and-swap on its image path, so that two requests racing on
 the same item never lose track of a file. Each write sequence runs in its own task that a
-client hanging up cannot cancel half-way. Decoding and thumbnailing run in worker threads,
-a few at a time.
+client hanging up cannot cancel half-way. Decoding and renditions run in worker processes,
+a few at a time (see `gamecoll/services/image_workers.py`).
 """
 
 from __future__ import annotations
@@ -33,13 +33,13 @@ from gamecoll.errors import (
     InsufficientStorage,
     NotAuthenticated,
     NotFound,
-    ServerBusy,
     StorageUnavailableError,
 )
 from gamecoll.models import Item, User
 from gamecoll.models.fixed_sql import FixedSelect, db_value
 from gamecoll.services.clock import utcnow
-from gamecoll.services.images import ProcessedImage, decode_base64_image, process_image
+from gamecoll.services.image_workers import ImageWorkers
+from gamecoll.services.images import ProcessedImage, decode_base64_image
 from gamecoll.services.item_json import ITEM_JSON_POSTGRES
 from gamecoll.services.item_rules import (
     PAGE_DEFAULT,
@@ -51,8 +51,15 @@ from gamecoll.storage import Storage, StorageError, StorageFull, StorageNotFound
 
 log = logging.getLogger("gamecoll.items")
 
-THUMB_SIZE: Final = 400
 THUMB_SUFFIX: Final = ".thumb.webp"
+THUMB_2X_SUFFIX: Final = ".thumb2x.webp"
+DISPLAY_SUFFIX: Final = ".display.webp"
+RENDITION_COLUMNS: Final = {
+    "thumbnail": "thumb_path",
+    "thumbnail_2x": "thumb2x_path",
+    "display": "display_path",
+}
+"""Each picture an item may serve besides its image, and the column holding its key."""
 _SWAP_ATTEMPTS: Final = 5
 ITEM_NOT_FOUND: Final = "No such item in your collection."
 
@@ -129,10 +136,28 @@ class ItemPage:
 class _Keys:
     image: str
     thumbnail: str
+    thumbnail_2x: str
+    display: str
+
+    @classmethod
+    def new(cls, user_id: uuid.UUID, extension: str) -> _Keys:
+        """Names the server makes for a new image and its renditions."""
+        stem = f"{user_id}/{secrets.token_hex(16)}"
+        return cls(
+            image=f"{stem}.{extension}",
+            thumbnail=stem + THUMB_SUFFIX,
+            thumbnail_2x=stem + THUMB_2X_SUFFIX,
+            display=stem + DISPLAY_SUFFIX,
+        )
+
+    def all(self) -> list[str]:
+        """Every key, the image first."""
+        return [self.image, self.thumbnail, self.thumbnail_2x, self.display]
 
 
 def _keys_of(item: Item) -> list[str]:
-    return [key for key in (item.image_path, item.thumb_path) if key]
+    paths = (item.image_path, item.thumb_path, item.thumb2x_path, item.display_path)
+    return [key for key in paths if key]
 
 
 def _image_columns(keys: _Keys | None, image: ProcessedImage | None) -> dict[str, Any]:
@@ -140,6 +165,8 @@ def _image_columns(keys: _Keys | None, image: ProcessedImage | None) -> dict[str
         return {
             "image_path": None,
             "thumb_path": None,
+            "thumb2x_path": None,
+            "display_path": None,
             "image_content_type": None,
             "image_width": None,
             "image_height": None,
@@ -149,6 +176,8 @@ def _image_columns(keys: _Keys | None, image: ProcessedImage | None) -> dict[str
     return {
         "image_path": keys.image,
         "thumb_path": keys.thumbnail,
+        "thumb2x_path": keys.thumbnail_2x,
+        "display_path": keys.display,
         "image_content_type": image.content_type,
         "image_width": image.width,
         "image_height": image.height,
@@ -205,18 +234,11 @@ class ItemService:
         self,
         *,
         storage: Storage,
-        max_image_bytes: int,
-        max_image_pixels: int,
-        workers: int = 2,
-        queue_limit: int = 32,
+        images: ImageWorkers,
     ) -> None:
         self.storage = storage
-        self.max_image_bytes = max_image_bytes
-        self.max_image_pixels = max_image_pixels
-        self._workers = max(1, workers)
-        self._queue_limit = queue_limit
-        self._slots: asyncio.Semaphore | None = None
-        self._pending = 0
+        self.images = images
+        self.max_image_bytes = images.limits.max_bytes
 
     # -- images off the event loop ---------------------------------------------------------------
 
@@ -225,23 +247,8 @@ class ItemService:
         return await asyncio.to_thread(decode_base64_image, value, max_bytes=self.max_image_bytes)
 
     async def process(self, data: bytes) -> ProcessedImage:
-        """Check, clean and thumbnail an upload in a worker thread, a few at a time."""
-        if self._pending >= self._workers + self._queue_limit:
-            raise ServerBusy("Too many uploads are being processed; try again in a moment.")
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self._workers)
-        self._pending += 1
-        try:
-            async with self._slots:
-                return await asyncio.to_thread(
-                    process_image,
-                    data,
-                    max_bytes=self.max_image_bytes,
-                    max_pixels=self.max_image_pixels,
-                    thumb_size=THUMB_SIZE,
-                )
-        finally:
-            self._pending -= 1
+        """Check, clean and make the renditions of an upload in a worker process."""
+        return await self.images.process(data)
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -323,11 +330,13 @@ class ItemService:
         )
         return newer, older
 
-    async def open_image(self, item: Item, *, thumbnail: bool = False) -> StoredFile:
-        """Open the item's image (or thumbnail) for streaming; 404 when it has none."""
-        key = item.thumb_path if thumbnail else item.image_path
+    async def open_image(self, item: Item, *, rendition: str | None = None) -> StoredFile:
+        """Open the item's image (or a rendition) for streaming; 404 when it has none."""
+        key = getattr(item, RENDITION_COLUMNS[rendition]) if rendition else item.image_path
         if key is None:
-            raise NotFound("This item has no image.")
+            if item.image_path is None:
+                raise NotFound("This item has no image.")
+            raise NotFound("This rendition of the image has not been made yet.")
         try:
             return await self.storage.open(key)
         except StorageNotFound:
@@ -377,7 +386,7 @@ class ItemService:
             )
         except BaseException as exc:
             if keys is not None:
-                await self._discard([keys.image, keys.thumbnail])
+                await self._discard(keys.all())
             if isinstance(exc, IntegrityError):
                 # The only reference is the owner: the account was deleted during the upload.
                 gone = "Your account no longer exists; nothing was saved."
@@ -425,7 +434,7 @@ class ItemService:
                 raise Conflict("The image was being changed by another request; try again.")
         except BaseException:
             if keys is not None:
-                await self._discard([keys.image, keys.thumbnail])
+                await self._discard(keys.all())
             raise
         await self._discard(_keys_of(current))
         for key, value in columns.items():
@@ -449,6 +458,30 @@ class ItemService:
             raise Conflict("The item was being changed by another request; try again.")
         await self._discard(_keys_of(current))
 
+    async def add_renditions(self, item: Item) -> bool:
+        """Make and store an image's missing renditions; False if its image changed meanwhile.
+
+        The names follow the image's (`<user id>/<token>` and a suffix), so writing them again
+        after an interrupted run replaces the same files.
+        """
+        if item.image_path is None:
+            return False
+        data = await self.read_image(item)
+        made = await self.images.renditions(data)
+        stem = item.image_path.rsplit(".", 1)[0]
+        columns = {"thumb2x_path": stem + THUMB_2X_SUFFIX, "display_path": stem + DISPLAY_SUFFIX}
+        contents = (made.thumbnail_2x, made.display)
+        await self._save_all(list(zip(columns.values(), contents, strict=True)))
+        changed = await Item.filter(
+            id=item.id, user_id=item.user_id, image_path=item.image_path
+        ).update(**columns)
+        if not changed:
+            await self._discard(list(columns.values()))
+            return False
+        for column, key in columns.items():
+            setattr(item, column, key)
+        return True
+
     async def delete_user_files(self, user: User) -> None:
         """Remove every file of a deleted account (its rows are gone by cascade)."""
         try:
@@ -464,22 +497,24 @@ class ItemService:
     # -- files -----------------------------------------------------------------------------------
 
     async def _store(self, user_id: uuid.UUID, image: ProcessedImage) -> _Keys:
-        """Write the image and its thumbnail under names the server makes; all or nothing."""
-        token = secrets.token_hex(16)
-        keys = _Keys(
-            image=f"{user_id}/{token}.{image.extension}",
-            thumbnail=f"{user_id}/{token}{THUMB_SUFFIX}",
-        )
-        try:
-            await self.storage.save(keys.image, image.content)
-            try:
-                await self.storage.save(keys.thumbnail, image.thumbnail)
-            except BaseException:
-                await self._discard([keys.image])
-                raise
-        except StorageError as exc:
-            raise storage_error(exc, writing=True) from exc
+        """Write the image and its renditions under names the server makes; all or nothing."""
+        keys = _Keys.new(user_id, image.extension)
+        contents = (image.content, image.thumbnail, image.thumbnail_2x, image.display)
+        await self._save_all(list(zip(keys.all(), contents, strict=True)))
         return keys
+
+    async def _save_all(self, files: list[tuple[str, bytes]]) -> None:
+        """Write files one after the other; on any failure remove those written."""
+        written: list[str] = []
+        try:
+            for key, content in files:
+                await self.storage.save(key, content)
+                written.append(key)
+        except BaseException as exc:
+            await self._discard(written)
+            if isinstance(exc, StorageError):
+                raise storage_error(exc, writing=True) from exc
+            raise
 
     async def _discard(self, keys: list[str]) -> None:
         """Remove files no row refers to; a failure leaves them to the storage check."""

@@ -48,11 +48,11 @@ async def _grouped(storage: Storage) -> AsyncIterator[tuple[str, list[str]]]:
 async def _referenced(user_id: uuid.UUID) -> dict[str, str]:
     """Return {key: item id} of the files a user's items refer to."""
     rows = await Item.filter(user_id=user_id, image_path__isnull=False).values_list(
-        "id", "image_path", "thumb_path"
+        "id", "image_path", "thumb_path", "thumb2x_path", "display_path"
     )
     keys: dict[str, str] = {}
-    for item_id, image_path, thumb_path in rows:
-        for key in (image_path, thumb_path):
+    for item_id, *paths in rows:
+        for key in paths:
             if key:
                 keys[str(key)] = str(item_id)
     return keys

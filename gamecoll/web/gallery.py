@@ -26,10 +26,8 @@ from gamecoll.services.item_rules import (
     clean_changes,
     clean_filter,
 )
-from gamecoll.services.items import (
-    THUMB_SIZE,
-    ItemService,
-)
+from gamecoll.services.items import ItemService
+from gamecoll.services.renditions import THUMB_SIZE
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, form_text, from_htmx, go, is_htmx, safe_next
 from gamecoll.web.rendering import renderer
@@ -75,6 +73,7 @@ def card(item: Item, *, filters: str = "", eager: bool = False) -> dict[str, Any
         "platform": item.platform,
         "href": f"/gallery/{item.id}{filters}",
         "thumb": image["thumbnail_url"] if image else None,
+        "thumb_2x": image["thumbnail_2x_url"] if image else None,
         "width": width,
         "height": height,
         "eager": eager,

@@ -20,6 +20,7 @@ from tortoise.exceptions import DBConnectionError
 from gamecoll.models import Item
 from tests import images as make
 from tests.api.test_items_support import (
+    FILES_PER_IMAGE,
     ITEMS,
     assert_storage_matches_database,
     b64,
@@ -52,10 +53,7 @@ def stored(live: LiveApp) -> dict[str, bytes]:
 def image_file(live: LiveApp, item: dict[str, Any]) -> tuple[str, bytes]:
     """The stored image of an item (found by its SHA-256) and its key."""
     for key, data in stored(live).items():
-        if (
-            not key.endswith(".thumb.webp")
-            and hashlib.sha256(data).hexdigest() == (item["image"]["sha256"])
-        ):
+        if KEY.fullmatch(key) and hashlib.sha256(data).hexdigest() == (item["image"]["sha256"]):
             return key, data
     raise AssertionError("no stored file has the item's SHA-256")
 
@@ -417,7 +415,7 @@ async def test_replacing_the_image_swaps_the_files(
     assert new["image"]["raw_url"] != item["image"]["raw_url"]
     assert new["updated_at"] > item["updated_at"]
     files = set(files_on_disk(live.settings.image_dir))
-    assert len(files) == 2 and not files & old_files
+    assert len(files) == FILES_PER_IMAGE and not files & old_files
     assert any(THUMB_KEY.fullmatch(key) for key in files)
     after = await client.get(
         item["image"]["raw_url"].split("?")[0], headers={**headers, "If-None-Match": old_etag}
@@ -430,7 +428,7 @@ async def test_replacing_the_image_swaps_the_files(
     )
     assert by_form.status_code == 200, by_form.text
     assert by_form.json()["image"]["content_type"] == "image/gif"
-    assert len(files_on_disk(live.settings.image_dir)) == 2
+    assert len(files_on_disk(live.settings.image_dir)) == FILES_PER_IMAGE
     await assert_storage_matches_database(live.settings)
 
     refused = await client.put(url, json={"image": b64(make.svg())}, headers=headers)
@@ -543,7 +541,7 @@ async def test_a_failed_insert_removes_the_written_files(
     response = await create_response(client, headers, make.plain_jpeg())
 
     assert response.status_code == 503
-    assert len(written) == 2  # both files were on disk when the insert failed
+    assert len(written) == FILES_PER_IMAGE  # every file was on disk when the insert failed
     assert files_on_disk(live.settings.image_dir) == []
     monkeypatch.undo()
     assert await item_count(live.settings) == 0
@@ -575,7 +573,7 @@ async def test_concurrent_uploads_replaces_and_deletes_leave_no_stray_files(
     on_disk = await assert_storage_matches_database(live.settings)
     listed = (await client.get(ITEMS, headers=headers)).json()["items"]
     with_images = [item for item in listed if item["image"]]
-    assert len(on_disk) == 2 * len(with_images)
+    assert len(on_disk) == FILES_PER_IMAGE * len(with_images)
     for item in with_images:  # every row's files are there and serve
         assert (await client.get(item["image"]["raw_url"], headers=headers)).status_code == 200
 
@@ -604,7 +602,10 @@ async def test_a_client_hanging_up_mid_upload_leaves_a_consistent_state(
 
     for _ in range(50):  # the write finishes on its own: files and row, or neither
         await asyncio.sleep(0.1)
-        if await item_count(live.settings) and len(files_on_disk(live.settings.image_dir)) == 2:
+        if (
+            await item_count(live.settings)
+            and len(files_on_disk(live.settings.image_dir)) == FILES_PER_IMAGE
+        ):
             break
     assert await item_count(live.settings) == 1
     await assert_storage_matches_database(live.settings)

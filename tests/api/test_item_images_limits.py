@@ -13,6 +13,7 @@ import pytest
 
 from tests import images as make
 from tests.api.test_items_support import (
+    FILES_PER_IMAGE,
     ITEMS,
     b64,
     create,
@@ -60,7 +61,7 @@ async def test_an_image_at_the_limit_is_taken_one_byte_more_is_413(
         assert error["code"] == "payload_too_large"
         assert "0.06 MiB" in error["message"]  # says what the limit is
     assert await item_count(live.settings) == 2
-    assert len(files_on_disk(live.settings.image_dir)) == 4
+    assert len(files_on_disk(live.settings.image_dir)) == 2 * FILES_PER_IMAGE
 
 
 async def test_content_length_over_the_limit_is_refused_before_the_body_is_sent(
@@ -138,4 +139,4 @@ async def test_more_pixels_than_the_limit_is_422(client: httpx.AsyncClient, live
     assert response.status_code == 422
     assert "10,100" in error_of(response)["message"] and "10,000" in error_of(response)["message"]
     assert await item_count(live.settings) == 1
-    assert len(files_on_disk(live.settings.image_dir)) == 2
+    assert len(files_on_disk(live.settings.image_dir)) == FILES_PER_IMAGE

@@ -18,6 +18,7 @@ from gamecoll.services.item_rules import (
 )
 from tests import images as make
 from tests.api.test_items_support import (
+    FILES_PER_IMAGE,
     ITEMS,
     create,
     create_with_image,
@@ -201,7 +202,7 @@ async def test_delete_removes_the_item_and_its_files(
     headers = await new_user(client)
     item = await create_with_image(client, headers, make.plain_jpeg())
     owner = await user_id(client, headers)
-    assert len(files_on_disk(live.settings.image_dir)) == 2
+    assert len(files_on_disk(live.settings.image_dir)) == FILES_PER_IMAGE
     url = f"{ITEMS}/{item['id']}"
 
     deleted = await client.delete(url, headers=headers)
@@ -247,7 +248,7 @@ async def test_another_users_items_are_always_404(client: httpx.AsyncClient, liv
     still = await client.get(base, headers=alice)
     assert still.status_code == 200
     assert still.json() == item
-    assert len(files_on_disk(live.settings.image_dir)) == 2
+    assert len(files_on_disk(live.settings.image_dir)) == FILES_PER_IMAGE
 
 
 async def test_every_route_needs_a_login(client: httpx.AsyncClient) -> None:
@@ -448,7 +449,9 @@ async def test_deleting_the_account_removes_its_items_and_files(
 
     assert response.status_code == 204, response.text
     assert not (live.settings.image_dir / alice_id).exists()
-    assert [path.split("/")[0] for path in files_on_disk(live.settings.image_dir)] == [bob_id] * 2
+    assert [path.split("/")[0] for path in files_on_disk(live.settings.image_dir)] == [
+        bob_id
+    ] * FILES_PER_IMAGE
     assert await item_count(live.settings) == 1
     assert (await client.get(f"{ITEMS}/{kept['id']}", headers=bob)).status_code == 200
 

@@ -90,3 +90,25 @@ async def test_timestamps_read_alike_with_and_without_microseconds(
     for entry in listed.values():
         own = await client.get(f"{ITEMS}/{entry['id']}", headers=headers)
         assert entry == own.json()
+
+
+async def test_renditions_not_made_yet_read_alike_as_null(client: httpx.AsyncClient) -> None:
+    headers = await new_user(client)
+    made = await create_with_image(client, headers, make.plain_jpeg(), name="Made")
+    older = await create_with_image(client, headers, make.plain_jpeg(), name="Older")
+    # An image stored before renditions existed (until `images backfill` runs).
+    await Item.filter(id=uuid.UUID(str(older["id"]))).update(thumb2x_path=None, display_path=None)
+
+    listed = {entry["name"]: entry for entry in await _listed(client, headers)}
+    image = listed["Made"]["image"]
+    assert isinstance(image, dict)
+    version = str(image["sha256"])[:16]
+    assert image["thumbnail_2x_url"] == f"{ITEMS}/{made['id']}/thumbnail/2x?v={version}"
+    assert image["display_url"] == f"{ITEMS}/{made['id']}/display?v={version}"
+    old_image = listed["Older"]["image"]
+    assert isinstance(old_image, dict)
+    assert old_image["thumbnail_2x_url"] is None and old_image["display_url"] is None
+    assert old_image["thumbnail_url"] and old_image["raw_url"]
+    for entry in listed.values():
+        own = await client.get(f"{ITEMS}/{entry['id']}", headers=headers)
+        assert entry == own.json()

@@ -101,10 +101,17 @@ def files_on_disk(image_dir: Path) -> list[str]:
     return sorted(p.relative_to(image_dir).as_posix() for p in image_dir.rglob("*") if p.is_file())
 
 
+FILES_PER_IMAGE = 4
+"""The image, its 400 px and 800 px thumbnails and its display rendition."""
+
+
 async def keys_in_database(settings: Settings) -> list[str]:
-    """Every image and thumbnail path the items table refers to, sorted."""
+    """Every image and rendition path the items table refers to, sorted."""
     url = settings.database_url
-    query = "SELECT image_path, thumb_path FROM items WHERE image_path IS NOT NULL"
+    query = (
+        "SELECT image_path, thumb_path, thumb2x_path, display_path FROM items "
+        "WHERE image_path IS NOT NULL"
+    )
     if url.startswith("sqlite://"):
         with sqlite3.connect(url[len("sqlite://") :]) as conn:
             rows: list[Any] = conn.execute(query).fetchall()
@@ -116,7 +123,7 @@ async def keys_in_database(settings: Settings) -> list[str]:
             rows = list(await conn_pg.fetch(query))
         finally:
             await conn_pg.close()
-    return sorted(str(key) for row in rows for key in row)
+    return sorted(str(key) for row in rows for key in row if key is not None)
 
 
 async def item_count(settings: Settings) -> int:

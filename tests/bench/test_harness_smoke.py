@@ -130,6 +130,12 @@ def test_every_scenario_is_present_and_well_formed(smoke_results: dict[str, Any]
         assert entry["status"] == "ok", (name, entry)
         if name == "bcrypt_capacity":
             assert entry["hashes_per_s"] > 0 and entry["all_cpus_hashes_per_s"] > 0
+        elif name == "image_memory":
+            assert entry["uploads"] >= 8 and entry["refused_503"] == 0
+            assert 0 < entry["warm"]["pss_mib"] <= entry["peak_first_round"]["pss_mib"]
+            assert entry["after"]["processes"] >= 2  # the server and its image workers
+        elif name == "upload_cpu_floor":
+            assert entry["server_cpu_ms_per_upload"] > 0 and entry["bare_pillow_cpu_ms"] > 0
         elif name == "memory":
             assert entry["requests"] >= smoke_results["plan"]["memory_requests"]
             assert entry["rss_after_warmup_kib"] > 0 and entry["rss_after_requests_kib"] > 0
@@ -149,7 +155,7 @@ def test_every_scenario_is_present_and_well_formed(smoke_results: dict[str, Any]
 def test_targets_list_every_target_with_its_verdict(smoke_results: dict[str, Any]) -> None:
     targets = smoke_results["targets"]
     names = [t["name"] for t in targets]
-    assert len(names) == len(set(names)) == 9 + len(WORKER_TARGETS)
+    assert len(names) == len(set(names)) == 12 + len(WORKER_TARGETS)
     for target in targets:
         assert set(target) >= TARGET_FIELDS, target
         assert isinstance(target["met"], bool)

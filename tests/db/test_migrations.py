@@ -46,7 +46,8 @@ def _sqlite_schema(path: Path) -> dict[str, Any]:
         ]
         schema: dict[str, Any] = {}
         for table in tables:
-            columns = [tuple(r[1:]) for r in conn.execute(f'PRAGMA table_info("{table}")')]
+            # By name: a column added by a later migration comes last, wherever the model has it.
+            columns = sorted(tuple(r[1:]) for r in conn.execute(f'PRAGMA table_info("{table}")'))
             foreign = sorted(
                 tuple(r[2:]) for r in conn.execute(f'PRAGMA foreign_key_list("{table}")')
             )
@@ -66,7 +67,7 @@ async def _pg_schema(url: str) -> dict[str, Any]:
         columns = await conn.fetch(
             "SELECT table_name, column_name, data_type, is_nullable, character_maximum_length, "
             "column_default FROM information_schema.columns WHERE table_schema = 'public' "
-            "AND table_name != 'aerich' ORDER BY table_name, ordinal_position"
+            "AND table_name != 'aerich' ORDER BY table_name, column_name"
         )
         indexes = await conn.fetch(
             "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' "

@@ -549,7 +549,8 @@ def test_sigterm_during_uploads_loses_no_upload_and_leaves_no_stray_file(
     rows = run_sync(
         pg_fetch(
             cluster.database_url,
-            "SELECT id::text AS id, name, image_path, thumb_path FROM items",
+            "SELECT id::text AS id, name, image_path, thumb_path, thumb2x_path, display_path "
+            "FROM items",
         )
     )
     uploads = [r for r in rows if r["name"].startswith("upload-")]
@@ -558,7 +559,8 @@ def test_sigterm_during_uploads_loses_no_upload_and_leaves_no_stray_file(
 
     # No stray file: what is in the bucket is exactly what the rows refer to.
     stored = set(run_sync(bucket_keys(cluster.env)))
-    referred = {r[k] for r in rows for k in ("image_path", "thumb_path") if r[k]}
+    columns = ("image_path", "thumb_path", "thumb2x_path", "display_path")
+    referred = {r[k] for r in rows for k in columns if r[k]}
     assert stored == referred, (sorted(stored - referred), sorted(referred - stored))
     assert not [p for p in cluster.image_dir.rglob("*") if p.is_file()]  # no local files
     check = cluster.gamecoll("storage", "check")

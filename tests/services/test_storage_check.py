@@ -14,6 +14,7 @@ import httpx
 from gamecoll.config import PROJECT_ROOT
 from tests import images as make
 from tests.api.test_items_support import (
+    FILES_PER_IMAGE,
     create_with_image,
     files_on_disk,
     keys_in_database,
@@ -136,7 +137,7 @@ async def test_missing_files_are_reported(client: httpx.AsyncClient, live: LiveA
 
     assert code == 1, output
     assert f"missing: {thumb} (item {item['id']} refers to it)" in output
-    assert output.count(f"missing: {other_id}/") == 2
+    assert output.count(f"missing: {other_id}/") == FILES_PER_IMAGE
     assert "are missing" in output
 
 

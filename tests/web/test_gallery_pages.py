@@ -36,6 +36,8 @@ async def test_grid_pages_on_the_cursor(member: Visitor, live: LiveApp) -> None:
     first = made[-1]
     thumb = first["image"]["thumbnail_url"]
     assert f'src="{thumb}"' in page.text  # the API's versioned thumbnail URL
+    thumb_2x = first["image"]["thumbnail_2x_url"]
+    assert f'srcset="{thumb} 1x, {thumb_2x} 2x"' in page.text  # sharp on 2x screens
     assert 'width="80" height="60"' in page.text  # nothing jumps while loading
     assert page.text.count('loading="lazy"') == 24 - 6
     more = re.search(r'<li class="more" hx-get="([^"]+)" hx-trigger="intersect once"', page.text)
@@ -146,7 +148,10 @@ async def test_detail_view_with_neighbours(member: Visitor, live: LiveApp) -> No
     assert page.status_code == 200
     html = page.text
     assert "<title>Middle · gamecoll</title>" in html
-    assert f'src="{made[1]["image"]["raw_url"]}"' in html
+    image = made[1]["image"]
+    # The display rendition is shown (not the original); a click opens the original.
+    assert f'src="{image["display_url"]}"' in html
+    assert f'<a href="{image["raw_url"]}">' in html
     assert 'alt="Photo of Middle"' in html
     assert 'data-nav="newer"' in html and f'href="/gallery/{newest}"' in html
     assert f'href="/gallery/{oldest}"' in html and 'aria-keyshortcuts="ArrowRight"' in html

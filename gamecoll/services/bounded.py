@@ -1,0 +1,89 @@
+"""Blocking work in a pool started on first use, with a cap on the work waiting for it.
+
+Logins (bcrypt, threads) and images (Pillow, processes) share this shape: at most `workers`
+calls run at once, `queue_limit` more may wait, and anything beyond gets ServerBusy (503 with
+`Retry-After`) at once instead of piling up. The pool starts on the first call, so that apps
+which never hash or decode (most of them in tests) never start one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import multiprocessing.process
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from typing import Any, TypeVar
+
+from gamecoll.errors import ServerBusy
+
+log = logging.getLogger("gamecoll.pools")
+
+T = TypeVar("T")
+STOP_TIMEOUT_SECONDS = 5.0
+"""How long a stopping process pool's children get to exit before they are killed."""
+
+
+class BoundedExecutor:
+    """An executor made on first use by `factory`, and the count of calls in flight."""
+
+    def __init__(
+        self,
+        *,
+        workers: int,
+        queue_limit: int,
+        busy_message: str,
+        factory: Callable[[int], Executor],
+    ) -> None:
+        self.workers = max(1, workers)
+        self.queue_limit = max(0, queue_limit)
+        self._busy_message = busy_message
+        self._factory = factory
+        self._executor: Executor | None = None
+        self.pending = 0
+
+    @contextlib.contextmanager
+    def admitted(self) -> Iterator[None]:
+        """Count one piece of work in flight, or raise ServerBusy when the queue is full."""
+        if self.pending >= self.workers + self.queue_limit:
+            raise ServerBusy(self._busy_message)
+        self.pending += 1
+        try:
+            yield
+        finally:
+            self.pending -= 1
+
+    def executor(self) -> Executor:
+        """Return the pool, starting it on first use."""
+        if self._executor is None:
+            self._executor = self._factory(self.workers)
+        return self._executor
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run `fn` in the pool (the caller has been admitted) and return its result."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor(), functools.partial(fn, *args, **kwargs))
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Admit, then run `fn` in the pool; ServerBusy when too much is waiting."""
+        with self.admitted():
+            return await self.call(fn, *args, **kwargs)
+
+    def close(self) -> None:
+        """Stop the pool: queued work is cancelled; a process pool's children are ended by id."""
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        # A process pool's children, known before shutdown forgets them.
+        children: dict[int, multiprocessing.process.BaseProcess] = dict(
+            getattr(executor, "_processes", None) or {}
+        )
+        executor.shutdown(wait=False, cancel_futures=True)
+        for pid, child in children.items():
+            child.join(STOP_TIMEOUT_SECONDS)
+            if child.is_alive():
+                log.warning("image worker %s did not stop in time; killing it", pid)
+                child.kill()
+                child.join(STOP_TIMEOUT_SECONDS)
