@@ -28,6 +28,8 @@ PG_ADMIN_URL = os.environ.get(
     "GAMECOLL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+PRODUCTION_SECRET = "Xq3v9TzLr0bK2mWc7yHd4pNs8aGf1uJe6kQo5iVt-RhB_wYx"
+"""A secret that passes the production strength check (random, 48 base64url characters)."""
 PG_HOWTO = (
     "PostgreSQL tests skipped: no server at {url} ({why}). Start it with "
     "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` or point "

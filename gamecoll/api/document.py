@@ -17,6 +17,7 @@ from gamecoll import __version__
 from gamecoll.api.docs import Answer, Body, Operation, Param, Schema, declared_operation
 from gamecoll.api.item_schemas import FORMS
 from gamecoll.api.schemas import ErrorOut
+from gamecoll.http.edge import QUERY_VALUE_MAX, QUERY_VALUE_PATTERN
 
 REF: Final = "#/components/schemas/"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -181,12 +182,17 @@ def _request_body(body: Body, components: Components) -> Schema:
 
 
 def _parameter(param: Param) -> Schema:
+    schema = dict(param.schema)
+    if param.location == "query" and schema.get("type") == "string":
+        # What the edge refuses for every query value (gamecoll/http/edge.py), said here.
+        schema.setdefault("pattern", QUERY_VALUE_PATTERN)
+        schema.setdefault("maxLength", QUERY_VALUE_MAX)
     return {
         "name": param.name,
         "in": param.location,
         "required": param.required,
         "description": param.description,
-        "schema": param.schema,
+        "schema": schema,
     }
 
 
@@ -197,6 +203,8 @@ def _implied_errors(declared: Operation, method: str, has_path_params: bool) -> 
         statuses.add(503)
     if declared.body is not None:
         statuses |= {413, 415, 422}
+    if any(param.location == "query" for param in declared.params):
+        statuses.add(422)  # the edge refuses over-long query values and control characters
     if has_path_params:
         statuses.add(404)
     if declared.auth is True:

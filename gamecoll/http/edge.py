@@ -27,6 +27,8 @@ SEGMENT_MAX: Final = 255
 QUERY_FIELDS_MAX: Final = 50
 QUERY_VALUE_MAX: Final = 2048
 """The longest query value, in characters; routes apply their own, tighter rules after this."""
+QUERY_VALUE_PATTERN: Final = "^[^\\u0000-\\u0008\\u000a-\\u001f\\u007f]*$"
+"""The query values taken, as a JSON Schema pattern for the API document: no control characters."""
 
 
 class UriTooLong(AppError):

@@ -44,6 +44,10 @@ def _is_database_outage(exc: BaseException, depth: int = 0) -> bool:
         return any(word in text for word in ("unable to open", "locked", "disk i/o"))
     if isinstance(exc, asyncpg.InterfaceError | asyncpg.PostgresConnectionError):
         return True
+    if isinstance(exc, asyncpg.InternalClientError) and "another operation" in str(exc):
+        # A pooled connection the server terminated, caught between asyncpg's reconnect and
+        # our query ("cannot switch to state ...; another operation is in progress").
+        return True
     if isinstance(exc, asyncpg.PostgresError):
         state = str(getattr(exc, "sqlstate", "") or "")
         # 08: connection exception; 57P: operator intervention (shutdown, cannot connect now);

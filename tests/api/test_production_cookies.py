@@ -5,9 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.conftest import PRODUCTION_SECRET
 from tests.helpers import register
-
-PRODUCTION_SECRET = "Xq3v9TzLr0bK2mWc7yHd4pNs8aGf1uJe6kQo5iVt-RhB_wYx"
 
 
 @pytest.fixture

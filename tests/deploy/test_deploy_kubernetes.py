@@ -94,7 +94,7 @@ EXPECTED_KINDS = {
     "Job": 1,
     "CronJob": 1,
     "Ingress": 1,
-    "NetworkPolicy": 7,
+    "NetworkPolicy": 8,
     "PodDisruptionBudget": 2,
     "HorizontalPodAutoscaler": 1,
 }

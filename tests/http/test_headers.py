@@ -7,10 +7,9 @@ import pytest
 
 from gamecoll.config import ConfigError, load_settings
 from gamecoll.http.headers import DOCS_CSP, PAGE_CSP, SETTINGS_CSP
-from tests.conftest import LiveApp, base_env
+from tests.conftest import PRODUCTION_SECRET, LiveApp, base_env
 from tests.web.conftest import new_member, visitor_client
 
-PRODUCTION_SECRET = "vR7!kq2#Lm9@xP4$zT1&bN6*cW3^hJ8%"
 HTTPS_PROXY = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
 
 
