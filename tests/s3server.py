@@ -19,6 +19,7 @@ from pathlib import Path
 ACCESS_KEY = "gamecoll-test-key"
 SECRET_KEY = "gamecoll-test-secret-0123456789"
 BUCKET = "gamecoll-test"
+PROBE_KEY = ".gamecoll-ready-probe"
 PORT_FLAGS = (
     "s3.port",
     "s3.port.grpc",
@@ -117,7 +118,7 @@ class SeaweedFS:
         self._wait_ready(timeout)
 
     def _wait_ready(self, timeout: float) -> None:
-        """Wait until a signed HEAD of the bucket succeeds (S3 up, credentials and bucket there)."""
+        """Wait until the bucket answers a signed HEAD and a probe object can be written, read."""
         from botocore.config import Config
         from botocore.session import get_session
 
@@ -137,6 +138,12 @@ class SeaweedFS:
                     raise RuntimeError(f"weed mini exited early:\n{self.log()}")
                 try:
                     client.head_bucket(Bucket=self.bucket)
+                    # The volume server answers a moment after the S3 front: write, read back
+                    # and remove a probe so that stored objects can be read too.
+                    client.put_object(Bucket=self.bucket, Key=PROBE_KEY, Body=b"ready")
+                    probe = client.get_object(Bucket=self.bucket, Key=PROBE_KEY)
+                    assert probe["Body"].read() == b"ready"
+                    client.delete_object(Bucket=self.bucket, Key=PROBE_KEY)
                     return
                 except Exception:  # not up yet, or the bucket not made yet
                     time.sleep(0.1)

@@ -13,6 +13,7 @@ import contextlib
 import functools
 import logging
 import multiprocessing.process
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from typing import Any, TypeVar
@@ -76,14 +77,21 @@ class BoundedExecutor:
         executor, self._executor = self._executor, None
         if executor is None:
             return
-        # A process pool's children, known before shutdown forgets them.
+        # shutdown(wait=False) forgets the pool's processes while its manager thread may still
+        # be replacing a worker that reached max_tasks_per_child (the thread then fails on
+        # them): shut down waiting, in a thread, and end the children if that takes too long.
+        stopper = threading.Thread(
+            target=executor.shutdown, kwargs={"wait": True, "cancel_futures": True}, daemon=True
+        )
+        stopper.start()
+        stopper.join(STOP_TIMEOUT_SECONDS)
+        if not stopper.is_alive():
+            return
         children: dict[int, multiprocessing.process.BaseProcess] = dict(
             getattr(executor, "_processes", None) or {}
         )
-        executor.shutdown(wait=False, cancel_futures=True)
         for pid, child in children.items():
-            child.join(STOP_TIMEOUT_SECONDS)
             if child.is_alive():
                 log.warning("image worker %s did not stop in time; killing it", pid)
                 child.kill()
-                child.join(STOP_TIMEOUT_SECONDS)
+        stopper.join(STOP_TIMEOUT_SECONDS)
