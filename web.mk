@@ -3,7 +3,14 @@
 HTMX_SPEC ?= 2.0.x
 HTMX_DIR := static/vendor/htmx
 
-.PHONY: htmx
+.PHONY: htmx screenshots
+screenshots: $(STAMP_DEV) ## Retake the README's screenshots (browser tests into a temporary folder, then copied to docs/screenshots)
+	@set -eu; \
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	GAMECOLL_SCREENSHOT_DIR="$$tmp" $(BIN)/python -m pytest -q tests/e2e -k "walkthrough or phone"; \
+	cp "$$tmp"/*.png docs/screenshots/; \
+	echo "screenshots -> docs/screenshots: $$(cd "$$tmp" && ls *.png | tr '\n' ' ')"
+
 htmx: ## Refresh static/vendor/htmx with the newest htmx.org $(HTMX_SPEC) from npm
 	@set -eu; \
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \

@@ -11,6 +11,7 @@ import asyncio
 import base64
 import contextlib
 import os
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = Path(
+    os.environ.get("GAMECOLL_SCREENSHOT_DIR")
+    or Path(tempfile.gettempdir()) / f"gamecoll-screenshots-{os.getpid()}"
+)
+"""Where the browser tests save their screenshots: a temporary folder, never the tracked docs
+(`make screenshots` runs them into one and copies the pictures into docs/screenshots)."""
 HOWTO = (
     f"No Chromium at {CHROMIUM} for the browser tests: install it with "
     "`apt-get install -y chromium` (they are skipped without it, and fail with CI=true)."
@@ -160,7 +166,7 @@ async def browsers(chromium: Path, live: LiveApp) -> AsyncIterator[Browsers]:
 
 
 async def screenshot(tab: Tab, name: str, *, full_page: bool = False) -> None:
-    """Save a screenshot for the docs (docs/screenshots/<name>.png)."""
+    """Save a screenshot (SCREENSHOTS/<name>.png; `make screenshots` puts them in the docs)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await tab.page.screenshot(
         path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page, animations="disabled"
