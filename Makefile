@@ -13,7 +13,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 # benchmarks.
 include deploy.mk
 include api.mk
--include web.mk
+include web.mk
 -include bench.mk
 .PHONY: help run migrate test test-fast lint typecheck format lock clean storage-check vendor-docs
 
@@ -51,10 +51,10 @@ format: $(STAMP_DEV) ## Format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP_DEV) deploy-tools api-tools lint typecheck ## Lint, type-check and run every test (CI=true: nothing may skip)
+test: $(STAMP_DEV) deploy-tools api-tools browser lint typecheck ## Lint, type-check and run every test (CI=true: nothing may skip)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP_DEV) deploy-tools api-tools ## Only the tests, without lint and type-check
+test-fast: $(STAMP_DEV) deploy-tools api-tools browser ## Only the tests, without lint and type-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lock: $(STAMP_DEV) ## Re-pin requirements*.lock with hashes from pyproject.toml

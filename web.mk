@@ -3,7 +3,22 @@
 HTMX_SPEC ?= 2.0.x
 HTMX_DIR := static/vendor/htmx
 
-.PHONY: htmx screenshots
+.PHONY: htmx screenshots browser
+
+# The browser tests (tests/e2e) drive Debian's Chromium: `make test` installs it like nginx,
+# so that a newcomer's run skips nothing either.
+CHROMIUM_BIN ?= /usr/bin/chromium
+browser: ## Install Chromium for the browser tests (apt, when missing)
+	@if [ -x "$(CHROMIUM_BIN)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "browser: Chromium is missing: sudo apt-get install chromium" >&2; exit 1; \
+	fi; \
+	echo "browser: installing chromium"; \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+		>/dev/null 2>&1 \
+	|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq --no-install-recommends chromium; }
+
 screenshots: $(STAMP_DEV) ## Retake the README's screenshots (browser tests into a temporary folder, then copied to docs/screenshots)
 	@set -eu; \
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
