@@ -28,13 +28,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from gamecoll.errors import (
-    Conflict,
-    InsufficientStorage,
-    NotAuthenticated,
-    NotFound,
-    StorageUnavailableError,
-)
+from gamecoll.errors import Conflict, NotAuthenticated, NotFound
 from gamecoll.models import Item, User
 from gamecoll.models.fixed_sql import FixedSelect, db_value
 from gamecoll.services.clock import utcnow
@@ -47,7 +41,14 @@ from gamecoll.services.item_rules import (
     decode_cursor,
     encode_cursor,
 )
-from gamecoll.storage import Storage, StorageError, StorageFull, StorageNotFound, StoredFile
+from gamecoll.storage import (
+    Storage,
+    StorageError,
+    StorageFull,
+    StorageNotFound,
+    StorageUnavailable,
+    StoredFile,
+)
 
 log = logging.getLogger("gamecoll.items")
 
@@ -193,20 +194,16 @@ def _same_image(item: Item) -> dict[str, Any]:
     return {"image_path": item.image_path}
 
 
-def storage_error(
-    exc: StorageError, *, writing: bool
-) -> InsufficientStorage | StorageUnavailableError:
-    """Translate a storage failure into the answer a client sees (507 full, 503 otherwise)."""
+def nothing_saved(exc: StorageError) -> StorageError:
+    """The same kind of failure, telling the user that the write left nothing behind."""
     if isinstance(exc, StorageFull):
-        return InsufficientStorage(
+        return StorageFull(
             "The server has no room left to store images; nothing was saved. "
             "Try again later or ask the administrator to free some space."
         )
-    if writing:
-        return StorageUnavailableError(
-            "The image storage is unavailable right now; nothing was saved. Try again shortly."
-        )
-    return StorageUnavailableError()
+    return StorageUnavailable(
+        "The image storage is unavailable right now; nothing was saved. Try again shortly."
+    )
 
 
 async def _to_completion(work: Coroutine[Any, Any, T]) -> T:
@@ -341,22 +338,12 @@ class ItemService:
             return await self.storage.open(key)
         except StorageNotFound:
             log.error("item %s refers to %s, which is not in the storage", item.id, key)
-            raise NotFound("The image file is missing from the storage.") from None
-        except StorageError as exc:
-            raise storage_error(exc, writing=False) from exc
+            raise StorageNotFound("The image file is missing from the storage.") from None
 
     async def read_image(self, item: Item) -> bytes:
         """Read the whole image (for the base64 answer)."""
         stored = await self.open_image(item)
-        parts: list[bytes] = []
-        try:
-            async for chunk in stored.chunks():
-                parts.append(chunk)
-        except StorageNotFound:
-            raise NotFound("The image file is missing from the storage.") from None
-        except StorageError as exc:
-            raise storage_error(exc, writing=False) from exc
-        return b"".join(parts)
+        return b"".join([chunk async for chunk in stored.chunks()])
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -513,7 +500,7 @@ class ItemService:
         except BaseException as exc:
             await self._discard(written)
             if isinstance(exc, StorageError):
-                raise storage_error(exc, writing=True) from exc
+                raise nothing_saved(exc) from exc
             raise
 
     async def _discard(self, keys: list[str]) -> None:
