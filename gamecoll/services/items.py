@@ -32,8 +32,9 @@ from gamecoll.errors import Conflict, NotAuthenticated, NotFound
 from gamecoll.models import Item, User
 from gamecoll.models.fixed_sql import FixedSelect, db_value
 from gamecoll.services.clock import utcnow
+from gamecoll.services.image_checks import decode_base64_image
 from gamecoll.services.image_workers import ImageWorkers
-from gamecoll.services.images import ProcessedImage, decode_base64_image
+from gamecoll.services.images import ProcessedImage
 from gamecoll.services.item_json import ITEM_JSON_POSTGRES
 from gamecoll.services.item_rules import (
     PAGE_DEFAULT,
