@@ -111,6 +111,8 @@ class ServiceUnavailable(AppError):
 
 
 class InsufficientStorage(AppError):
+    """A storage.StorageFull, as the client sees it (see gamecoll/http/errors.py)."""
+
     status = 507
     code = "insufficient_storage"
     message = "The server has no room to store this file."
@@ -126,6 +128,8 @@ class ServerBusy(AppError):
 
 
 class StorageUnavailableError(AppError):
+    """A storage.StorageUnavailable, as the client sees it (see gamecoll/http/errors.py)."""
+
     status = 503
     code = "storage_unavailable"
     message = "The image storage is unavailable right now; try again shortly."

@@ -129,7 +129,9 @@ def seaweedfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:
     server.stop()
 
 
-DB_KINDS_WITH_S3 = ["sqlite", "postgres", "postgres+s3"]
+DB_KINDS = ["sqlite", "postgres"]
+"""The databases every API test runs on (images in the local folder)."""
+DB_KINDS_WITH_S3 = [*DB_KINDS, "postgres+s3"]
 """For modules that also run on object storage: override `db_kind` with these params."""
 
 
@@ -159,7 +161,7 @@ def pg_template() -> Iterator[str]:
     run_sync(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=DB_KINDS)
 def db_kind(request: pytest.FixtureRequest) -> str:
     """Run the test once on SQLite and once on PostgreSQL."""
     return str(request.param)

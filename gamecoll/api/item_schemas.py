@@ -9,7 +9,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 from gamecoll.models import Item
-from gamecoll.services.images import ACCEPTED_CONTENT_TYPES
+from gamecoll.services.image_checks import ACCEPTED_CONTENT_TYPES
 from gamecoll.services.item_rules import (
     CURSOR_MAX,
     METADATA_MAX_BYTES,

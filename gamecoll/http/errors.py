@@ -15,8 +15,15 @@ from sanic.exceptions import RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 from tortoise.exceptions import DBConnectionError
 
-from gamecoll.errors import AppError, ServiceUnavailable
+from gamecoll.errors import (
+    AppError,
+    InsufficientStorage,
+    NotFound,
+    ServiceUnavailable,
+    StorageUnavailableError,
+)
 from gamecoll.http.limits import too_large
+from gamecoll.storage import StorageError, StorageFull, StorageNotFound
 
 log = logging.getLogger("gamecoll.errors")
 
@@ -59,6 +66,15 @@ def _is_database_outage(exc: BaseException, depth: int = 0) -> bool:
     return depth < 5 and cause is not None and _is_database_outage(cause, depth + 1)
 
 
+def storage_app_error(exc: StorageError) -> AppError:
+    """Map a storage failure to its answer: full 507, missing 404, anything else 503."""
+    if isinstance(exc, StorageFull):
+        return InsufficientStorage(exc.detail)
+    if isinstance(exc, StorageNotFound):
+        return NotFound(exc.detail)
+    return StorageUnavailableError(exc.detail)
+
+
 def as_app_error(exc: BaseException) -> AppError | None:
     """Translate any exception into the AppError a client should see (None: a bug)."""
     if isinstance(exc, AppError):
@@ -78,6 +94,8 @@ def as_app_error(exc: BaseException) -> AppError | None:
                 headers["Allow"] = ", ".join(sorted(allowed))
         error.headers = headers
         return error
+    if isinstance(exc, StorageError):
+        return storage_app_error(exc)
     if _is_database_outage(exc):
         return ServiceUnavailable()
     return None

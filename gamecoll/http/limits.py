@@ -63,7 +63,7 @@ def fit_body_limit(request: Request, route: Route, handler: RouteHandler) -> Non
 
     Runs on Sanic's `http.routing.after` signal: after the route is known, before Sanic reads
     the body of a non-streaming route. Streaming routes (`stream=True`) read and limit their
-    own bodies (see `gamecoll.api.items.read_body_within_limit`).
+    own bodies (see `gamecoll.api.item_uploads.read_body_within_limit`).
     """
     stream = request.stream
     if stream is None or not getattr(stream, "request_body", None) or hasattr(handler, "is_stream"):

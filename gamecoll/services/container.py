@@ -10,8 +10,8 @@ from gamecoll.security.tokens import TokenCodec
 from gamecoll.services.auth import AuthService
 from gamecoll.services.cleanup import CleanupService
 from gamecoll.services.hashing import PasswordHasher
+from gamecoll.services.image_checks import ImageLimits
 from gamecoll.services.image_workers import ImageWorkers
-from gamecoll.services.images import ImageLimits
 from gamecoll.services.items import ItemService
 from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter

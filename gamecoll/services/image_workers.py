@@ -41,20 +41,19 @@ from typing import Any, Final, TypeVar
 
 from gamecoll.errors import AppError, ServerBusy
 from gamecoll.services.bounded import BoundedExecutor
-from gamecoll.services.images import (
-    ImageLimits,
-    ProcessedImage,
-    probe_image,
-    process_image,
-    renditions_of_stored,
-)
+from gamecoll.services.image_checks import ImageLimits, probe_image
+from gamecoll.services.images import ProcessedImage, process_image, renditions_of_stored
 from gamecoll.services.renditions import Renditions
 
 log = logging.getLogger("gamecoll.images")
 
 T = TypeVar("T")
 START_METHOD: Final = "forkserver"
-_PRELOAD: Final = ["gamecoll.services.images", "gamecoll.services.image_workers"]
+_PRELOAD: Final = [
+    "gamecoll.services.image_checks",
+    "gamecoll.services.images",
+    "gamecoll.services.image_workers",
+]
 BUSY: Final = "Too many images are being processed; try again in a moment."
 MMAP_THRESHOLD: Final = 256 * 1024
 _M_MMAP_THRESHOLD: Final = -3  # mallopt parameter number in glibc's malloc.h

@@ -1,8 +1,7 @@
-"""Validate, clean and make renditions of uploaded images (pure, synchronous, CPU-bound).
+"""Clean uploaded images and make their renditions (pure, synchronous, CPU-bound).
 
-Everything here is blocking work: `probe_image` (header only) for a thread, the rest for an
-image worker process (see image_workers.py). The format is decided by decoding the bytes
-with Pillow's JPEG, PNG, WebP and GIF decoders only, never by a file name or a declared type.
+Everything here is blocking work for an image worker process (see image_workers.py); the checks
+made before decoding (size, format, pixels, frames, decoded bytes) are in image_checks.py.
 
 Every accepted image is decoded and re-encoded, even an upright JPEG without metadata: that is the
 simple way to be sure the stored file carries no EXIF, GPS, XMP or comment, whatever segments
@@ -12,37 +11,32 @@ lossless), GIF stays GIF; animated GIF, PNG and WebP keep their frames, duration
 
 Bombs: the width and height are read from the header and checked against `max_pixels`, the
 frames counted and the decoded size checked against `max_decoded_bytes`, before anything is
-decoded. The header is read without `Image.open`, whose own check against
-the global `Image.MAX_IMAGE_PIXELS` can only warn through the process-wide warnings filters
-(changing those per call is not thread-safe); Pillow's remaining checks (GIF frames that grow
-the canvas) raise DecompressionBombError or, where warnings are errors, the warning: both are
-reported as ValidationFailed too.
+decoded; Pillow's remaining checks (GIF frames that grow the canvas) raise
+DecompressionBombError or, where warnings are errors, the warning: both are reported as
+ValidationFailed too.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import io
-import re
-import struct
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Final
+from typing import Final
 
-from PIL import (
-    GifImagePlugin,
-    Image,
-    ImageCms,
-    ImageFile,
-    ImageOps,
-    JpegImagePlugin,
-    PngImagePlugin,
-    WebPImagePlugin,
+from PIL import Image, ImageFile, ImageOps
+
+from gamecoll.services.image_checks import (
+    DAMAGED,
+    DECODE_ERRORS,
+    MAX_FRAMES,
+    ImageLimits,
+    check_pixels,
+    check_size,
+    checked_header,
+    identify,
+    invalid,
+    too_many_pixels,
 )
-
-from gamecoll.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from gamecoll.services.renditions import (
     DISPLAY_SIZE,
     THUMB_SIZE,
@@ -54,29 +48,8 @@ from gamecoll.services.renditions import (
     shrink,
 )
 
-# Importing the plugins registers their decoders in Image.OPEN; nothing else is loaded.
-_PLUGINS: Final = (JpegImagePlugin, PngImagePlugin, WebPImagePlugin, GifImagePlugin)
-
-ACCEPTED_FORMATS: Final[tuple[str, ...]] = ("JPEG", "PNG", "WEBP", "GIF")
-"""Pillow format names an upload may decode as (in the order they are tried)."""
-
-ACCEPTED_CONTENT_TYPES: Final[tuple[str, ...]] = (
-    "image/jpeg",
-    "image/png",
-    "image/webp",
-    "image/gif",
-)
-"""Media types of the stored files, for documentation and `Accept` hints."""
-
-MAX_FRAMES: Final = 1000
-"""Most frames an animated image may have."""
-
 JPEG_QUALITY: Final = 90
 WEBP_QUALITY: Final = 90
-
-_MIB: Final = 1024 * 1024
-_ACCEPTED_TEXT: Final = "accepted: JPEG, PNG, WebP, GIF"
-_DAMAGED: Final = "The image is damaged or truncated and cannot be decoded."
 
 # Pillow format name -> (content type, extension, stored format).
 _OUTPUT: Final[dict[str, tuple[str, str, str]]] = {
@@ -86,18 +59,7 @@ _OUTPUT: Final[dict[str, tuple[str, str, str]]] = {
     "WEBP": ("image/webp", "webp", "WEBP"),
     "GIF": ("image/gif", "gif", "GIF"),
 }
-_ANIMATED_FORMATS: Final = frozenset({"PNG", "WEBP", "GIF"})
 _DRAFT_FORMATS: Final = frozenset({"JPEG", "MPO"})  # decoders that can scale while decoding
-# Bytes Pillow holds per pixel of a decoded mode (three-band RGB takes four); others take four.
-_PIXEL_BYTES: Final[dict[str, int]] = {
-    "1": 1,
-    "L": 1,
-    "P": 1,
-    "I;16": 2,
-    "I;16B": 2,
-    "I;16L": 2,
-    "I;16N": 2,
-}
 _ORIENTATION_TAG: Final = 0x0112
 _QUARTER_TURNS: Final = frozenset({5, 6, 7, 8})
 # Modes each encoder writes as they are; anything else is converted first.
@@ -107,23 +69,9 @@ _SAVE_MODES: Final[dict[str, frozenset[str]]] = {
     "WEBP": frozenset({"RGB", "RGBA"}),
     "GIF": frozenset({"L", "P"}),
 }
-# Errors Pillow raises for data it cannot decode (beyond OSError).
-_DECODE_ERRORS: Final = (
-    OSError,
-    SyntaxError,
-    ValueError,
-    EOFError,
-    IndexError,
-    TypeError,
-    KeyError,
-    struct.error,
-    ImageCms.PyCMSError,
-)
 _ORIENTATION_KEYS: Final = frozenset({"exif", "xmp", "XML:com.adobe.xmp", "Raw profile type exif"})
 # Modes in which a "transparency" entry (a palette index or a colour) stays meaningful.
 _TRANSPARENCY_MODES: Final = frozenset({"1", "L", "I", "I;16", "P", "RGB"})
-_WIDE_GREY_MODES: Final = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N"})
-_DATA_URL: Final = re.compile(r"data:(?P<type>[^,]*?);base64,", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,48 +96,6 @@ class ProcessedImage:
     display: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class ImageLimits:
-    """What an upload may be: bytes sent, pixels, bytes once decoded, frames."""
-
-    max_bytes: int
-    max_pixels: int
-    max_decoded_bytes: int = 200_000_000
-    max_frames: int = MAX_FRAMES
-
-
-@dataclass(frozen=True, slots=True)
-class ImageHeader:
-    """What an image's header says, read without decoding any pixel."""
-
-    format: str
-    width: int
-    height: int
-    pixel_bytes: int
-    frames: int
-
-    @property
-    def decoded_bytes(self) -> int:
-        """Memory the decoded pixels take: width x height x bytes per pixel x frames."""
-        return self.width * self.height * self.pixel_bytes * self.frames
-
-
-def probe_image(data: bytes, limits: ImageLimits) -> ImageHeader:
-    """Read the header and check every limit before anything is decoded.
-
-    Frames are counted by walking the frame headers (no frame is decoded). Raises
-    PayloadTooLarge, UnsupportedMediaType or ValidationFailed like `process_image`.
-    """
-    _check_size(data, limits.max_bytes)
-    try:
-        with _identify(data) as im:
-            return _checked_header(im, limits)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _too_many_pixels(limits.max_pixels) from exc
-    except _DECODE_ERRORS as exc:
-        raise _invalid(_DAMAGED) from exc
-
-
 def process_image(
     data: bytes,
     *,
@@ -210,11 +116,11 @@ def process_image(
     if thumb_size < 1:
         raise ValueError("thumb_size must be at least 1")
     limits = ImageLimits(max_bytes, max_pixels, max_decoded_bytes, max_frames)
-    _check_size(data, max_bytes)
+    check_size(data, max_bytes)
     made: Renditions | None = None
     try:
-        with _identify(data) as im:
-            header = _checked_header(im, limits)
+        with identify(data) as im:
+            header = checked_header(im, limits)
             icc = _icc_profile(im)
             animated = header.frames > 1
             if header.format in _DRAFT_FORMATS and not animated:
@@ -231,9 +137,9 @@ def process_image(
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow's own global guard (reached only by GIF frames growing the canvas, or when
         # warnings are errors): report it like ours.
-        raise _too_many_pixels(max_pixels) from exc
-    except _DECODE_ERRORS as exc:
-        raise _invalid(_DAMAGED) from exc
+        raise too_many_pixels(max_pixels) from exc
+    except DECODE_ERRORS as exc:
+        raise invalid(DAMAGED) from exc
 
     content_type, extension, out_format = _OUTPUT[header.format]
     first = frames[0]
@@ -264,56 +170,24 @@ def process_image(
 
 def renditions_of_stored(data: bytes, limits: ImageLimits) -> Renditions:
     """Make the renditions of an image already stored (cleaned and upright): for backfills."""
-    _check_size(data, limits.max_bytes)
+    check_size(data, limits.max_bytes)
     try:
-        with _identify(data) as im:
-            header = _checked_header(im, limits)
+        with identify(data) as im:
+            header = checked_header(im, limits)
             icc = _icc_profile(im)
             if header.format in _DRAFT_FORMATS:
                 return _draft_renditions(data, icc, THUMB_SIZE)
             im.load()
             return make_renditions(im, icc, size=im.size, thumb_size=THUMB_SIZE)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise _too_many_pixels(limits.max_pixels) from exc
-    except _DECODE_ERRORS as exc:
-        raise _invalid(_DAMAGED) from exc
-
-
-def _check_size(data: bytes, max_bytes: int) -> None:
-    if len(data) > max_bytes:
-        raise PayloadTooLarge(
-            f"The image is {_mib(len(data))} MiB; the limit is {_mib(max_bytes)} MiB."
-        )
-    if not data:
-        raise _invalid("The image is empty.")
-
-
-def _checked_header(im: ImageFile.ImageFile, limits: ImageLimits) -> ImageHeader:
-    """Check pixels, frames and decoded bytes from the header of an opened image."""
-    source_format = str(im.format)
-    _check_pixels(im.size, limits.max_pixels)
-    frames = 1
-    if source_format in _ANIMATED_FORMATS:
-        # n_frames walks the frame headers without decoding a frame.
-        frames = max(1, int(getattr(im, "n_frames", 1)))
-        if frames > limits.max_frames:
-            raise _invalid(f"The animation has more than {limits.max_frames} frames.")
-    # Frames after the first are held as RGBA, whatever the first frame's mode.
-    pixel_bytes = _PIXEL_BYTES.get(im.mode, 4) if frames == 1 else 4
-    header = ImageHeader(source_format, im.width, im.height, pixel_bytes, frames)
-    if header.decoded_bytes > limits.max_decoded_bytes:
-        what = f"{frames} frames of " if frames > 1 else ""
-        raise _invalid(
-            f"The image would take {_mib(header.decoded_bytes)} MiB once decoded "
-            f"({what}{im.width}x{im.height} pixels of {pixel_bytes} bytes); "
-            f"the limit is {_mib(limits.max_decoded_bytes)} MiB."
-        )
-    return header
+        raise too_many_pixels(limits.max_pixels) from exc
+    except DECODE_ERRORS as exc:
+        raise invalid(DAMAGED) from exc
 
 
 def _draft_renditions(data: bytes, icc: bytes | None, thumb_size: int) -> Renditions:
     """Decode a JPEG again at the smallest scale that still covers the display rendition."""
-    with _identify(data) as im:
+    with identify(data) as im:
         stored = im.size
         quarter_turn = im.getexif().get(_ORIENTATION_TAG) in _QUARTER_TURNS
         im.draft(None, fit(stored, DISPLAY_SIZE))
@@ -321,84 +195,6 @@ def _draft_renditions(data: bytes, icc: bytes | None, thumb_size: int) -> Rendit
         upright = ImageOps.exif_transpose(im)
     size = (stored[1], stored[0]) if quarter_turn else stored
     return make_renditions(upright, icc, size=size, thumb_size=thumb_size)
-
-
-def decode_base64_image(value: str, *, max_bytes: int) -> bytes:
-    """Decode raw base64 or a `data:...;base64,` URL into bytes, checking the size first.
-
-    Whitespace and line breaks are ignored, the URL-safe alphabet and missing padding are
-    accepted. Raises ValidationFailed (empty or not base64) or PayloadTooLarge.
-    """
-    text = value.strip()
-    match = _DATA_URL.match(text)
-    if match is not None:
-        text = text[match.end() :]
-    elif text[:5].lower() == "data:":
-        raise _invalid("The image data URL must be base64-encoded (data:image/...;base64,...).")
-    text = "".join(text.split())
-    if not text:
-        raise _invalid("The image is empty.")
-    text = text.replace("-", "+").replace("_", "/")
-    unpadded = text.rstrip("=")
-    if len(unpadded) % 4 == 1 or len(text) - len(unpadded) > 2:
-        raise _invalid("The image is not valid base64.")
-    # Exact decoded length of well-formed base64, known before decoding anything.
-    if len(unpadded) * 3 // 4 > max_bytes:
-        raise _too_large(max_bytes)
-    try:
-        decoded = base64.b64decode(unpadded + "=" * (-len(unpadded) % 4), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise _invalid("The image is not valid base64.") from exc
-    if not decoded:
-        raise _invalid("The image is empty.")
-    if len(decoded) > max_bytes:
-        raise _too_large(max_bytes)
-    return decoded
-
-
-def _identify(data: bytes) -> ImageFile.ImageFile:
-    """Open the header with the accepted decoders only.
-
-    Same as `Image.open(fp, formats=ACCEPTED_FORMATS)` minus its global MAX_IMAGE_PIXELS check,
-    which can only warn through the process-wide warnings filters; the caller checks the size
-    against its own limit before decoding instead.
-    """
-    prefix = data[:16]
-    for name in ACCEPTED_FORMATS:
-        factory, accept = _opener(name)
-        if accept is not None and accept(prefix) is not True:  # a str means "cannot decode here"
-            continue
-        try:
-            return factory(io.BytesIO(data), "")
-        except _DECODE_ERRORS as exc:
-            # The signature matched this format, but its header is broken.
-            raise _invalid(_DAMAGED) from exc
-    if _looks_like_svg(data):
-        raise UnsupportedMediaType(f"SVG images are not accepted ({_ACCEPTED_TEXT}).")
-    raise UnsupportedMediaType(f"This file is not an image in a known format ({_ACCEPTED_TEXT}).")
-
-
-def _opener(
-    name: str,
-) -> tuple[
-    Callable[[IO[bytes], str | bytes], ImageFile.ImageFile], Callable[[bytes], bool | str] | None
-]:
-    """Return Pillow's registered (factory, accept) pair for a format."""
-    return Image.OPEN[name]
-
-
-def _looks_like_svg(data: bytes) -> bool:
-    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith((b"<svg", b"<?xml", b"<!doctype svg")) and b"<svg" in head
-
-
-def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
-    width, height = size
-    if width * height > max_pixels:
-        raise _invalid(
-            f"The image is {width}x{height} pixels ({width * height:,} in all); "
-            f"the limit is {max_pixels:,} pixels."
-        )
 
 
 def _icc_profile(im: Image.Image) -> bytes | None:
@@ -420,11 +216,11 @@ def _read_frames(
         except EOFError:
             break
         if index >= max_frames:
-            raise _invalid(f"The animation has more than {max_frames} frames.")
-        _check_pixels(im.size, max_pixels)  # a GIF frame may grow the canvas
+            raise invalid(f"The animation has more than {max_frames} frames.")
+        check_pixels(im.size, max_pixels)  # a GIF frame may grow the canvas
         total += im.width * im.height
         if total > max_pixels:
-            raise _invalid(
+            raise invalid(
                 f"The animation has more than {max_pixels:,} pixels over all its frames "
                 f"({index + 1} frames of {im.width}x{im.height} so far); "
                 f"the limit is {max_pixels:,} pixels."
@@ -513,20 +309,3 @@ def _webp_lossless(data: bytes) -> bool:
             continue
         offset += 8 + size + (size & 1)
     return False
-
-
-def _mib(size: int) -> str:
-    text = f"{size / _MIB:.2f}".rstrip("0").rstrip(".")
-    return text if text != "0" else f"{size / _MIB:.6f}".rstrip("0")
-
-
-def _too_large(max_bytes: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"The image is larger than the limit of {_mib(max_bytes)} MiB.")
-
-
-def _too_many_pixels(max_pixels: int) -> ValidationFailed:
-    return _invalid(f"The image has too many pixels; the limit is {max_pixels:,}.")
-
-
-def _invalid(message: str) -> ValidationFailed:
-    return ValidationFailed(message, fields={"image": message})

@@ -1,4 +1,7 @@
-"""The user's game collection: items, their photos in the storage, and cursor paging.
+"""The user's game collection: creating, changing and deleting items and their images.
+
+Reading (one item, pages, neighbours) is in item_pages.py; the files' names, all-or-nothing
+writes and removal are in item_files.py.
 
 Order of writes, so that a crash or a failure can leave only files without a row (which
 `python -m gamecoll storage check --fix` removes), never a row without its files:
@@ -18,149 +21,41 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import uuid
-from collections.abc import Coroutine, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Coroutine, Mapping
 from typing import Any, Final, TypeVar
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
-from tortoise.queryset import QuerySet
 
-from gamecoll.errors import (
-    Conflict,
-    InsufficientStorage,
-    NotAuthenticated,
-    NotFound,
-    StorageUnavailableError,
-)
+from gamecoll.errors import Conflict, NotAuthenticated
 from gamecoll.models import Item, User
-from gamecoll.models.fixed_sql import FixedSelect, db_value
+from gamecoll.services import item_pages
 from gamecoll.services.clock import utcnow
+from gamecoll.services.image_checks import decode_base64_image
 from gamecoll.services.image_workers import ImageWorkers
-from gamecoll.services.images import ProcessedImage, decode_base64_image
-from gamecoll.services.item_json import ITEM_JSON_POSTGRES
-from gamecoll.services.item_rules import (
-    PAGE_DEFAULT,
-    ItemFields,
-    decode_cursor,
-    encode_cursor,
+from gamecoll.services.images import ProcessedImage
+from gamecoll.services.item_files import (
+    DISPLAY_SUFFIX,
+    THUMB_2X_SUFFIX,
+    ImageKeys,
+    ItemFiles,
+    keys_of,
 )
-from gamecoll.storage import Storage, StorageError, StorageFull, StorageNotFound, StoredFile
+from gamecoll.services.item_pages import ItemPage, JsonPage
+from gamecoll.services.item_rules import PAGE_DEFAULT, ItemFields
+from gamecoll.storage import Storage, StoredFile
 
 log = logging.getLogger("gamecoll.items")
 
-THUMB_SUFFIX: Final = ".thumb.webp"
-THUMB_2X_SUFFIX: Final = ".thumb2x.webp"
-DISPLAY_SUFFIX: Final = ".display.webp"
-RENDITION_COLUMNS: Final = {
-    "thumbnail": "thumb_path",
-    "thumbnail_2x": "thumb2x_path",
-    "display": "display_path",
-}
-"""Each picture an item may serve besides its image, and the column holding its key."""
 _SWAP_ATTEMPTS: Final = 5
-ITEM_NOT_FOUND: Final = "No such item in your collection."
 
 T = TypeVar("T")
-
-# The gallery's and the image routes' reads, written once (see gamecoll/models/fixed_sql.py);
-# searches and platform filters go through the query builder.
-_ONE_ITEM = FixedSelect('SELECT {i} FROM "items" i WHERE i."id" = $1 AND i."user_id" = $2', i=Item)
-
-
-@dataclass(frozen=True, slots=True)
-class _PageReads:
-    """The first and the following pages of a user's items, newest first."""
-
-    first: FixedSelect
-    after: FixedSelect
-
-    @classmethod
-    def selecting(cls, select_list: str) -> _PageReads:
-        """Write both statements around a SELECT list over the `items` row aliased `i`."""
-        where = ' FROM "items" i WHERE i."user_id" = $1 '
-        cursor = 'AND (i."created_at" < $2 OR (i."created_at" = $2 AND i."id" < $3)) '
-        order = 'ORDER BY i."created_at" DESC, i."id" DESC LIMIT '
-        head = "SELECT " + select_list + where
-        return cls(
-            first=FixedSelect(head + order + "$2", i=Item),
-            after=FixedSelect(head + cursor + order + "$4", i=Item),
-        )
-
-    async def rows(
-        self, *, user_id: uuid.UUID, cursor: str | None, limit: int
-    ) -> tuple[Sequence[Mapping[str, Any]], bool]:
-        """Return up to `limit` rows after the cursor, and whether more follow."""
-        owner = db_value(Item, "user_id", user_id)
-        if cursor:
-            created, last_id = decode_cursor(cursor)
-            rows = await self.after.rows(
-                owner,
-                db_value(Item, "created_at", created),
-                db_value(Item, "id", last_id),
-                limit + 1,
-            )
-        else:
-            rows = await self.first.rows(owner, limit + 1)
-        return rows[:limit], len(rows) > limit
-
-
-_PAGE = _PageReads.selecting("{i}")
-_PAGE_JSON = _PageReads.selecting(
-    ITEM_JSON_POSTGRES + ' AS item_json, i."created_at" AS created_at, i."id" AS id'
-)
 
 # Write sequences that outlived their request (the client hung up): kept until they finish.
 _DETACHED: set[asyncio.Task[Any]] = set()
 
 
-@dataclass(frozen=True, slots=True)
-class JsonPage:
-    """One page of items as their API JSON text, and the cursor of the next page."""
-
-    items: list[str]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ItemPage:
-    """One page of items, newest first, and the cursor of the next page (None: last page)."""
-
-    items: list[Item]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Keys:
-    image: str
-    thumbnail: str
-    thumbnail_2x: str
-    display: str
-
-    @classmethod
-    def new(cls, user_id: uuid.UUID, extension: str) -> _Keys:
-        """Names the server makes for a new image and its renditions."""
-        stem = f"{user_id}/{secrets.token_hex(16)}"
-        return cls(
-            image=f"{stem}.{extension}",
-            thumbnail=stem + THUMB_SUFFIX,
-            thumbnail_2x=stem + THUMB_2X_SUFFIX,
-            display=stem + DISPLAY_SUFFIX,
-        )
-
-    def all(self) -> list[str]:
-        """Every key, the image first."""
-        return [self.image, self.thumbnail, self.thumbnail_2x, self.display]
-
-
-def _keys_of(item: Item) -> list[str]:
-    paths = (item.image_path, item.thumb_path, item.thumb2x_path, item.display_path)
-    return [key for key in paths if key]
-
-
-def _image_columns(keys: _Keys | None, image: ProcessedImage | None) -> dict[str, Any]:
+def _image_columns(keys: ImageKeys | None, image: ProcessedImage | None) -> dict[str, Any]:
     if keys is None or image is None:
         return {
             "image_path": None,
@@ -193,22 +88,6 @@ def _same_image(item: Item) -> dict[str, Any]:
     return {"image_path": item.image_path}
 
 
-def storage_error(
-    exc: StorageError, *, writing: bool
-) -> InsufficientStorage | StorageUnavailableError:
-    """Translate a storage failure into the answer a client sees (507 full, 503 otherwise)."""
-    if isinstance(exc, StorageFull):
-        return InsufficientStorage(
-            "The server has no room left to store images; nothing was saved. "
-            "Try again later or ask the administrator to free some space."
-        )
-    if writing:
-        return StorageUnavailableError(
-            "The image storage is unavailable right now; nothing was saved. Try again shortly."
-        )
-    return StorageUnavailableError()
-
-
 async def _to_completion(work: Coroutine[Any, Any, T]) -> T:
     """Run a write sequence in its own task: if the request is cancelled, it still finishes."""
     task = asyncio.ensure_future(work)
@@ -237,6 +116,7 @@ class ItemService:
         images: ImageWorkers,
     ) -> None:
         self.storage = storage
+        self.files = ItemFiles(storage)
         self.images = images
         self.max_image_bytes = images.limits.max_bytes
 
@@ -254,22 +134,7 @@ class ItemService:
 
     async def get(self, *, user_id: uuid.UUID, item_id: uuid.UUID) -> Item:
         """Return one of the user's items; 404 for anyone else's."""
-        rows = await _ONE_ITEM.rows(
-            db_value(Item, "id", item_id), db_value(Item, "user_id", user_id)
-        )
-        if not rows:
-            raise NotFound(ITEM_NOT_FOUND)
-        return _ONE_ITEM.build(Item, "i", rows[0])
-
-    @staticmethod
-    def _filtered(*, user_id: uuid.UUID, q: str | None, platform: str | None) -> QuerySet[Item]:
-        """The user's items matching the grid's search and platform filter."""
-        query = Item.filter(user_id=user_id)
-        if q:
-            query = query.filter(Q(name__icontains=q) | Q(platform__icontains=q))
-        if platform:
-            query = query.filter(platform__iexact=platform)
-        return query
+        return await item_pages.get_item(user_id=user_id, item_id=item_id)
 
     async def page(
         self,
@@ -281,82 +146,29 @@ class ItemService:
         platform: str | None = None,
     ) -> ItemPage:
         """Return a page of the user's items, newest first, in one query."""
-        if not q and not platform:
-            rows, more = await _PAGE.rows(user_id=user_id, cursor=cursor, limit=limit)
-            items = [_PAGE.first.build(Item, "i", row) for row in rows]
-        else:
-            query = self._filtered(user_id=user_id, q=q, platform=platform)
-            if cursor:
-                created, last_id = decode_cursor(cursor)
-                query = query.filter(
-                    Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id)
-                )
-            items = list(await query.order_by("-created_at", "-id").limit(limit + 1))
-            more = len(items) > limit
-            items = items[:limit]
-        last = items[-1] if more and items else None
-        return ItemPage(
-            items=items, next_cursor=encode_cursor(last.created_at, last.id) if last else None
+        return await item_pages.item_page(
+            user_id=user_id, limit=limit, cursor=cursor, q=q, platform=platform
         )
 
     async def page_json(
         self, *, user_id: uuid.UUID, limit: int = PAGE_DEFAULT, cursor: str | None = None
     ) -> JsonPage | None:
         """Return an unfiltered page as the items' API JSON made by PostgreSQL (None: SQLite)."""
-        if Item._meta.db.capabilities.dialect != "postgres":
-            return None
-        rows, more = await _PAGE_JSON.rows(user_id=user_id, cursor=cursor, limit=limit)
-        last = rows[-1] if more and rows else None
-        return JsonPage(
-            items=[row["item_json"] for row in rows],
-            next_cursor=encode_cursor(last["created_at"], last["id"]) if last else None,
-        )
+        return await item_pages.json_page(user_id=user_id, limit=limit, cursor=cursor)
 
     async def neighbours(
         self, *, item: Item, q: str | None = None, platform: str | None = None
     ) -> tuple[Item | None, Item | None]:
         """Return the items just newer and just older than `item` in the list's order."""
-        matching = self._filtered(user_id=item.user_id, q=q, platform=platform)
-        at, key = item.created_at, item.id
-        newer = (
-            await matching.filter(Q(created_at__gt=at) | Q(created_at=at, id__gt=key))
-            .order_by("created_at", "id")
-            .first()
-        )
-        older = (
-            await matching.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=key))
-            .order_by("-created_at", "-id")
-            .first()
-        )
-        return newer, older
+        return await item_pages.neighbours(item=item, q=q, platform=platform)
 
     async def open_image(self, item: Item, *, rendition: str | None = None) -> StoredFile:
         """Open the item's image (or a rendition) for streaming; 404 when it has none."""
-        key = getattr(item, RENDITION_COLUMNS[rendition]) if rendition else item.image_path
-        if key is None:
-            if item.image_path is None:
-                raise NotFound("This item has no image.")
-            raise NotFound("This rendition of the image has not been made yet.")
-        try:
-            return await self.storage.open(key)
-        except StorageNotFound:
-            log.error("item %s refers to %s, which is not in the storage", item.id, key)
-            raise NotFound("The image file is missing from the storage.") from None
-        except StorageError as exc:
-            raise storage_error(exc, writing=False) from exc
+        return await self.files.open(item, rendition=rendition)
 
     async def read_image(self, item: Item) -> bytes:
         """Read the whole image (for the base64 answer)."""
-        stored = await self.open_image(item)
-        parts: list[bytes] = []
-        try:
-            async for chunk in stored.chunks():
-                parts.append(chunk)
-        except StorageNotFound:
-            raise NotFound("The image file is missing from the storage.") from None
-        except StorageError as exc:
-            raise storage_error(exc, writing=False) from exc
-        return b"".join(parts)
+        return await self.files.read(item)
 
     # -- writing ---------------------------------------------------------------------------------
 
@@ -370,7 +182,7 @@ class ItemService:
     async def _insert(
         self, user_id: uuid.UUID, fields: ItemFields, processed: ProcessedImage | None
     ) -> Item:
-        keys = await self._store(user_id, processed) if processed is not None else None
+        keys = await self.files.store(user_id, processed) if processed is not None else None
         now = utcnow()
         try:
             return await Item.create(
@@ -386,7 +198,7 @@ class ItemService:
             )
         except BaseException as exc:
             if keys is not None:
-                await self._discard(keys.all())
+                await self.files.discard(keys.all())
             if isinstance(exc, IntegrityError):
                 # The only reference is the owner: the account was deleted during the upload.
                 gone = "Your account no longer exists; nothing was saved."
@@ -417,7 +229,7 @@ class ItemService:
     async def _swap_image(
         self, user_id: uuid.UUID, item_id: uuid.UUID, processed: ProcessedImage | None
     ) -> Item:
-        keys = await self._store(user_id, processed) if processed is not None else None
+        keys = await self.files.store(user_id, processed) if processed is not None else None
         columns = _image_columns(keys, processed)
         try:
             for _ in range(_SWAP_ATTEMPTS):
@@ -434,9 +246,9 @@ class ItemService:
                 raise Conflict("The image was being changed by another request; try again.")
         except BaseException:
             if keys is not None:
-                await self._discard(keys.all())
+                await self.files.discard(keys.all())
             raise
-        await self._discard(_keys_of(current))
+        await self.files.discard(keys_of(current))
         for key, value in columns.items():
             setattr(current, key, value)
         current.updated_at = now
@@ -456,7 +268,7 @@ class ItemService:
                 break
         else:
             raise Conflict("The item was being changed by another request; try again.")
-        await self._discard(_keys_of(current))
+        await self.files.discard(keys_of(current))
 
     async def add_renditions(self, item: Item) -> bool:
         """Make and store an image's missing renditions; False if its image changed meanwhile.
@@ -471,12 +283,12 @@ class ItemService:
         stem = item.image_path.rsplit(".", 1)[0]
         columns = {"thumb2x_path": stem + THUMB_2X_SUFFIX, "display_path": stem + DISPLAY_SUFFIX}
         contents = (made.thumbnail_2x, made.display)
-        await self._save_all(list(zip(columns.values(), contents, strict=True)))
+        await self.files.save_all(list(zip(columns.values(), contents, strict=True)))
         changed = await Item.filter(
             id=item.id, user_id=item.user_id, image_path=item.image_path
         ).update(**columns)
         if not changed:
-            await self._discard(list(columns.values()))
+            await self.files.discard(list(columns.values()))
             return False
         for column, key in columns.items():
             setattr(item, column, key)
@@ -484,46 +296,4 @@ class ItemService:
 
     async def delete_user_files(self, user: User) -> None:
         """Remove every file of a deleted account (its rows are gone by cascade)."""
-        try:
-            await self.storage.delete_prefix(f"{user.id}/")
-        except StorageError as exc:
-            log.warning(
-                "could not remove the files of deleted user %s (%s); "
-                "`python -m gamecoll storage check --fix` will",
-                user.id,
-                exc,
-            )
-
-    # -- files -----------------------------------------------------------------------------------
-
-    async def _store(self, user_id: uuid.UUID, image: ProcessedImage) -> _Keys:
-        """Write the image and its renditions under names the server makes; all or nothing."""
-        keys = _Keys.new(user_id, image.extension)
-        contents = (image.content, image.thumbnail, image.thumbnail_2x, image.display)
-        await self._save_all(list(zip(keys.all(), contents, strict=True)))
-        return keys
-
-    async def _save_all(self, files: list[tuple[str, bytes]]) -> None:
-        """Write files one after the other; on any failure remove those written."""
-        written: list[str] = []
-        try:
-            for key, content in files:
-                await self.storage.save(key, content)
-                written.append(key)
-        except BaseException as exc:
-            await self._discard(written)
-            if isinstance(exc, StorageError):
-                raise storage_error(exc, writing=True) from exc
-            raise
-
-    async def _discard(self, keys: list[str]) -> None:
-        """Remove files no row refers to; a failure leaves them to the storage check."""
-        for key in keys:
-            try:
-                await self.storage.delete(key)
-            except (StorageError, ValueError) as exc:
-                log.warning(
-                    "could not remove %s (%s); `python -m gamecoll storage check --fix` will",
-                    key,
-                    exc,
-                )
+        await self.files.delete_user_files(user.id)

@@ -19,6 +19,7 @@ from tortoise.expressions import Q
 from gamecoll.errors import AppError
 from gamecoll.models import Item
 from gamecoll.services.items import ItemService
+from gamecoll.storage import StorageError
 
 log = logging.getLogger("gamecoll.images")
 
@@ -68,7 +69,7 @@ async def backfill(
                     progress.made += 1
                 else:
                     progress.failures.append((str(item.id), "its image changed meanwhile"))
-            except AppError as exc:
+            except (AppError, StorageError) as exc:
                 progress.failures.append((str(item.id), exc.detail))
         on_progress(progress)
 

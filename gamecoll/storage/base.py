@@ -11,7 +11,11 @@ DEFAULT_CHUNK_SIZE = 64 * 1024
 
 
 class StorageError(Exception):
-    """A storage operation failed; the message is safe to show to a user."""
+    """A storage operation failed; the message is safe to show to a user.
+
+    These errors reach the client through the one error handler (gamecoll/http/errors.py):
+    StorageFull as 507, StorageNotFound as 404, any other as 503.
+    """
 
     message = "The file storage failed."
 
@@ -23,7 +27,7 @@ class StorageError(Exception):
 class StorageFull(StorageError):
     """No room left (disk full or quota reached): maps to 507."""
 
-    message = "The server has no room left to store files."
+    message = "The server has no room left to store files; ask the administrator to free space."
 
 
 class StorageUnavailable(StorageError):
@@ -33,9 +37,9 @@ class StorageUnavailable(StorageError):
 
 
 class StorageNotFound(StorageError):
-    """No file is stored under the key."""
+    """No file is stored under the key: maps to 404."""
 
-    message = "The file is not in the storage."
+    message = "The file is missing from the storage."
 
 
 @dataclass(frozen=True, slots=True)

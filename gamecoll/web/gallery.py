@@ -15,7 +15,7 @@ from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.limits import ITEM_FORM_BODY, upload_body
 from gamecoll.models import Item
-from gamecoll.services.images import ACCEPTED_CONTENT_TYPES
+from gamecoll.services.image_checks import ACCEPTED_CONTENT_TYPES
 from gamecoll.services.item_json import image_json
 from gamecoll.services.item_rules import (
     NAME_MAX,

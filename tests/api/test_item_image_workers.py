@@ -97,7 +97,7 @@ async def test_uploads_beyond_the_queue_get_503_with_retry_after(
     created = 1 + statuses.count(201)
     assert await item_count(live.settings) == created
     assert len(files_on_disk(live.settings.image_dir)) == created * FILES_PER_IMAGE
-    await assert_storage_matches_database(live.settings)
+    await assert_storage_matches_database(live)
     # Once the burst is over, uploads are taken again.
     await create_with_image(client, headers, photo)
 

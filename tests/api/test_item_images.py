@@ -10,6 +10,7 @@ import io
 import os
 import re
 import stat
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -26,14 +27,19 @@ from tests.api.test_items_support import (
     b64,
     create,
     create_with_image,
-    files_on_disk,
     item_count,
+    keys_in_database,
+    keys_in_store,
     new_user,
+    on_local_disk,
     open_image,
+    remove_stored,
     send_multipart,
+    stored_bytes,
+    stored_keys,
     user_id,
 )
-from tests.conftest import LiveApp
+from tests.conftest import DB_KINDS, DB_KINDS_WITH_S3, LiveApp
 from tests.helpers import error_of
 
 IMMUTABLE = "private, max-age=31536000, immutable"
@@ -42,18 +48,19 @@ KEY = re.compile(r"[0-9a-f-]{36}/[0-9a-f]{32}\.(jpg|png|gif|webp)")
 THUMB_KEY = re.compile(r"[0-9a-f-]{36}/[0-9a-f]{32}\.thumb\.webp")
 
 
-def stored(live: LiveApp) -> dict[str, bytes]:
-    """Every file under the image folder and its bytes."""
-    return {
-        key: (live.settings.image_dir / key).read_bytes()
-        for key in files_on_disk(live.settings.image_dir)
-    }
+@pytest.fixture(params=DB_KINDS_WITH_S3)
+def db_kind(request: pytest.FixtureRequest) -> str:
+    """Run each test on SQLite, PostgreSQL, and PostgreSQL with the images in SeaweedFS."""
+    return str(request.param)
 
 
-def image_file(live: LiveApp, item: dict[str, Any]) -> tuple[str, bytes]:
+async def image_file(live: LiveApp, item: dict[str, Any]) -> tuple[str, bytes]:
     """The stored image of an item (found by its SHA-256) and its key."""
-    for key, data in stored(live).items():
-        if KEY.fullmatch(key) and hashlib.sha256(data).hexdigest() == (item["image"]["sha256"]):
+    for key in await stored_keys(live):
+        if not KEY.fullmatch(key):
+            continue
+        data = await stored_bytes(live, key)
+        if hashlib.sha256(data).hexdigest() == item["image"]["sha256"]:
             return key, data
     raise AssertionError("no stored file has the item's SHA-256")
 
@@ -79,7 +86,7 @@ async def test_phone_jpeg_is_stored_upright_without_gps(
 
     image = item["image"]
     assert (image["content_type"], image["width"], image["height"]) == ("image/jpeg", 80, 120)
-    key, data = image_file(live, item)
+    key, data = await image_file(live, item)
     assert KEY.fullmatch(key) and key.startswith(f"{owner}/") and key.endswith(".jpg")
     assert image["size"] == len(data)
     assert image["sha256"] == hashlib.sha256(data).hexdigest()
@@ -114,7 +121,7 @@ async def test_png_with_alpha_keeps_its_transparency(
     assert response.status_code == 201, response.text
     item = response.json()
     assert item["image"]["content_type"] == "image/png"  # decided by decoding, not the name
-    key, data = image_file(live, item)
+    key, data = await image_file(live, item)
     assert key.endswith(".png")
     assert b"taken at" not in data and b"eXIf" not in data
     im = open_image(data)
@@ -136,7 +143,7 @@ async def test_animated_gif_keeps_its_frames_and_thumbnails_the_first(
     item = await create_with_image(client, headers, make.animated_gif(32, 24))
 
     assert item["image"]["content_type"] == "image/gif"
-    _, data = image_file(live, item)
+    _, data = await image_file(live, item)
     im = Image.open(io.BytesIO(data))
     frames = [frame.convert("RGB").getpixel((5, 5)) for frame in ImageSequence.Iterator(im)]
     assert frames == list(make.FRAME_COLOURS)
@@ -190,7 +197,7 @@ async def test_broken_and_hostile_uploads_are_refused_and_leave_nothing(
             error = error_of(response)
             assert words.lower() in error["message"].lower(), (label, error)
     assert await item_count(live.settings) == 0
-    assert files_on_disk(live.settings.image_dir) == []
+    assert await stored_keys(live) == []
 
 
 async def test_base64_with_or_without_a_data_prefix(client: httpx.AsyncClient) -> None:
@@ -252,7 +259,24 @@ async def test_multipart_without_a_file(client: httpx.AsyncClient, live: LiveApp
     assert text_image.status_code == 422
     assert "file part" in error_of(text_image)["message"]
     assert await item_count(live.settings) == 1
-    assert files_on_disk(live.settings.image_dir) == []
+    assert await stored_keys(live) == []
+
+
+@pytest.mark.parametrize("db_kind", ["postgres+s3"])
+async def test_on_s3_the_files_are_objects_under_the_key_prefix(
+    client: httpx.AsyncClient, live: LiveApp
+) -> None:
+    headers = await new_user(client)
+    owner = await user_id(client, headers)
+    await create_with_image(client, headers, make.noisy_jpeg(700, 500))
+
+    prefix = live.settings.s3_prefix
+    assert live.settings.storage_backend == "s3" and prefix
+    whole_bucket = await keys_in_store(replace(live.settings, s3_prefix=""))
+    ours = [key.removeprefix(prefix) for key in whole_bucket if key.startswith(prefix)]
+    assert ours == await keys_in_database(live.settings)
+    assert len(ours) == FILES_PER_IMAGE and all(key.startswith(f"{owner}/") for key in ours)
+    assert not live.settings.image_dir.exists()  # nothing on the local disk
 
 
 # -- serving and caching -------------------------------------------------------------------------
@@ -269,7 +293,7 @@ async def test_get_image_answers_base64_json(client: httpx.AsyncClient, live: Li
     assert set(body) == {"item_id", "content_type", "width", "height", "size", "image"}
     assert body["item_id"] == item["id"]
     assert (body["content_type"], body["width"], body["height"]) == ("image/png", 40, 30)
-    assert base64.b64decode(body["image"]) == image_file(live, item)[1]
+    assert base64.b64decode(body["image"]) == (await image_file(live, item))[1]
     assert body["size"] == item["image"]["size"]
     assert response.headers["cache-control"] == IMMUTABLE
 
@@ -337,8 +361,8 @@ async def test_a_304_never_opens_the_file(client: httpx.AsyncClient, live: LiveA
     item = await create_with_image(client, headers, make.plain_jpeg())
     raw = await client.get(item["image"]["raw_url"], headers=headers)
     thumb = await client.get(item["image"]["thumbnail_url"], headers=headers)
-    for key in files_on_disk(live.settings.image_dir):  # the files vanish behind our back
-        (live.settings.image_dir / key).unlink()
+    for key in await stored_keys(live):  # the files vanish behind our back
+        await remove_stored(live, key)
 
     for url, etag in (
         (item["image"]["raw_url"], raw.headers["etag"]),
@@ -375,20 +399,22 @@ async def test_large_images_are_streamed_in_chunks(
     assert item["image"]["size"] > 3 * 64 * 1024
     reads: list[int] = []
     from gamecoll.storage.local import LocalFile
+    from gamecoll.storage.s3 import S3File
 
-    original = LocalFile.chunks
+    file_class = LocalFile if on_local_disk(live) else S3File
+    original = file_class.chunks
 
-    async def counting(self: LocalFile, chunk_size: int = 64 * 1024) -> Any:
+    async def counting(self: Any, chunk_size: int = 64 * 1024) -> Any:
         async for chunk in original(self, chunk_size):
             reads.append(len(chunk))
             yield chunk
 
-    monkeypatch.setattr(LocalFile, "chunks", counting)
+    monkeypatch.setattr(file_class, "chunks", counting)
 
     async with client.stream("GET", item["image"]["raw_url"], headers=headers) as response:
         body = b"".join([part async for part in response.aiter_raw()])
 
-    assert body == image_file(live, item)[1]
+    assert body == (await image_file(live, item))[1]
     assert len(reads) > 3 and max(reads) <= 64 * 1024
     assert "transfer-encoding" not in response.headers  # the size is sent up front
 
@@ -401,7 +427,7 @@ async def test_replacing_the_image_swaps_the_files(
 ) -> None:
     headers = await new_user(client)
     item = await create_with_image(client, headers, make.plain_jpeg())
-    old_files = set(files_on_disk(live.settings.image_dir))
+    old_files = set(await stored_keys(live))
     old_etag = (await client.get(item["image"]["raw_url"], headers=headers)).headers["etag"]
     url = f"{ITEMS}/{item['id']}/image"
 
@@ -414,7 +440,7 @@ async def test_replacing_the_image_swaps_the_files(
     assert new["image"]["sha256"] != item["image"]["sha256"]
     assert new["image"]["raw_url"] != item["image"]["raw_url"]
     assert new["updated_at"] > item["updated_at"]
-    files = set(files_on_disk(live.settings.image_dir))
+    files = set(await stored_keys(live))
     assert len(files) == FILES_PER_IMAGE and not files & old_files
     assert any(THUMB_KEY.fullmatch(key) for key in files)
     after = await client.get(
@@ -428,8 +454,8 @@ async def test_replacing_the_image_swaps_the_files(
     )
     assert by_form.status_code == 200, by_form.text
     assert by_form.json()["image"]["content_type"] == "image/gif"
-    assert len(files_on_disk(live.settings.image_dir)) == FILES_PER_IMAGE
-    await assert_storage_matches_database(live.settings)
+    assert len(await stored_keys(live)) == FILES_PER_IMAGE
+    await assert_storage_matches_database(live)
 
     refused = await client.put(url, json={"image": b64(make.svg())}, headers=headers)
     assert refused.status_code == 415
@@ -448,7 +474,7 @@ async def test_removing_the_image(client: httpx.AsyncClient, live: LiveApp) -> N
     shown = (await client.get(f"{ITEMS}/{item['id']}", headers=headers)).json()
     assert shown["image"] is None
     assert shown["name"] == item["name"]
-    assert files_on_disk(live.settings.image_dir) == []
+    assert await stored_keys(live) == []
     assert (await client.get(url, headers=headers)).status_code == 404
     assert (await client.delete(url, headers=headers)).status_code == 204  # nothing left to do
 
@@ -456,6 +482,7 @@ async def test_removing_the_image(client: httpx.AsyncClient, live: LiveApp) -> N
 # -- failures and races --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("db_kind", DB_KINDS)  # S3 quota answers: tests/storage/test_s3.py
 async def test_a_full_disk_in_the_middle_of_an_upload_leaves_nothing(
     client: httpx.AsyncClient, live: LiveApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -482,7 +509,7 @@ async def test_a_full_disk_in_the_middle_of_an_upload_leaves_nothing(
     assert "nothing was saved" in error["message"]
     assert file_syncs == 2  # the image file had really been written
     assert await item_count(live.settings) == 0
-    assert files_on_disk(live.settings.image_dir) == []  # no image, thumbnail or temporary file
+    assert await stored_keys(live) == []  # no image, thumbnail or temporary file
 
     monkeypatch.setattr(os, "fsync", real_fsync)
     assert (await create_response(client, headers, make.phone_jpeg())).status_code == 201
@@ -494,6 +521,7 @@ async def create_response(
     return await client.post(ITEMS, json={"name": "x", "image": b64(data)}, headers=headers)
 
 
+@pytest.mark.parametrize("db_kind", DB_KINDS)  # a store that is down: test_storage_faults.py
 async def test_an_unusable_storage_is_503_and_changes_nothing(
     client: httpx.AsyncClient, live: LiveApp
 ) -> None:
@@ -517,7 +545,7 @@ async def test_an_unusable_storage_is_503_and_changes_nothing(
     shown = await client.get(f"{ITEMS}/{item['id']}", headers=headers)
     assert shown.json() == item
     assert blocker.read_bytes() == b"not a folder"
-    assert files_on_disk(live.settings.image_dir) == [owner]
+    assert await stored_keys(live) == [owner]
 
 
 async def test_a_failed_insert_removes_the_written_files(
@@ -542,7 +570,7 @@ async def test_a_failed_insert_removes_the_written_files(
 
     assert response.status_code == 503
     assert len(written) == FILES_PER_IMAGE  # every file was on disk when the insert failed
-    assert files_on_disk(live.settings.image_dir) == []
+    assert await stored_keys(live) == []
     monkeypatch.undo()
     assert await item_count(live.settings) == 0
 
@@ -570,7 +598,7 @@ async def test_concurrent_uploads_replaces_and_deletes_leave_no_stray_files(
     statuses = [response.status_code for response in responses]
     assert all(status in (200, 201, 204, 404, 409) for status in statuses), statuses
     assert statuses[:8] == [201] * 6 + [204] * 2
-    on_disk = await assert_storage_matches_database(live.settings)
+    on_disk = await assert_storage_matches_database(live)
     listed = (await client.get(ITEMS, headers=headers)).json()["items"]
     with_images = [item for item in listed if item["image"]]
     assert len(on_disk) == FILES_PER_IMAGE * len(with_images)
@@ -602,10 +630,7 @@ async def test_a_client_hanging_up_mid_upload_leaves_a_consistent_state(
 
     for _ in range(50):  # the write finishes on its own: files and row, or neither
         await asyncio.sleep(0.1)
-        if (
-            await item_count(live.settings)
-            and len(files_on_disk(live.settings.image_dir)) == FILES_PER_IMAGE
-        ):
+        if await item_count(live.settings) and len(await stored_keys(live)) == FILES_PER_IMAGE:
             break
     assert await item_count(live.settings) == 1
-    await assert_storage_matches_database(live.settings)
+    await assert_storage_matches_database(live)

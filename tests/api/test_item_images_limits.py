@@ -17,17 +17,23 @@ from tests.api.test_items_support import (
     ITEMS,
     b64,
     create,
-    files_on_disk,
     item_count,
     multipart,
     new_user,
     send_multipart,
+    stored_keys,
 )
-from tests.conftest import LiveApp
+from tests.conftest import DB_KINDS_WITH_S3, LiveApp
 from tests.helpers import error_of
 
 LIMIT = 64 * 1024  # MAX_IMAGE_BYTES in this module
 PIXELS = 100 * 100  # MAX_IMAGE_PIXELS in this module
+
+
+@pytest.fixture(params=DB_KINDS_WITH_S3)
+def db_kind(request: pytest.FixtureRequest) -> str:
+    """Run each test on SQLite, PostgreSQL, and PostgreSQL with the images in SeaweedFS."""
+    return str(request.param)
 
 
 @pytest.fixture
@@ -61,7 +67,7 @@ async def test_an_image_at_the_limit_is_taken_one_byte_more_is_413(
         assert error["code"] == "payload_too_large"
         assert "0.06 MiB" in error["message"]  # says what the limit is
     assert await item_count(live.settings) == 2
-    assert len(files_on_disk(live.settings.image_dir)) == 2 * FILES_PER_IMAGE
+    assert len(await stored_keys(live)) == 2 * FILES_PER_IMAGE
 
 
 async def test_content_length_over_the_limit_is_refused_before_the_body_is_sent(
@@ -139,4 +145,4 @@ async def test_more_pixels_than_the_limit_is_422(client: httpx.AsyncClient, live
     assert response.status_code == 422
     assert "10,100" in error_of(response)["message"] and "10,000" in error_of(response)["message"]
     assert await item_count(live.settings) == 1
-    assert len(files_on_disk(live.settings.image_dir)) == FILES_PER_IMAGE
+    assert len(await stored_keys(live)) == FILES_PER_IMAGE

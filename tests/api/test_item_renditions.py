@@ -57,7 +57,7 @@ async def test_a_photo_gets_a_display_picture_and_two_thumbnails(
         "thumbnail_url": (400, 300),
     }
     assert len(files_on_disk(live.settings.image_dir)) == FILES_PER_IMAGE
-    await assert_storage_matches_database(live.settings)
+    await assert_storage_matches_database(live)
     raw = await client.get(item["image"]["raw_url"], headers=headers)
     assert raw.headers["content-type"] == "image/jpeg"  # the original stays available
     assert Image.open(io.BytesIO(raw.content)).size == (2000, 1500)

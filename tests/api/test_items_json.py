@@ -10,10 +10,19 @@ import uuid
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 
 from gamecoll.models import Item
 from tests import images as make
 from tests.api.test_items_support import ITEMS, create, create_with_image, new_user
+from tests.conftest import DB_KINDS_WITH_S3
+
+
+@pytest.fixture(params=DB_KINDS_WITH_S3)
+def db_kind(request: pytest.FixtureRequest) -> str:
+    """Run each test on SQLite, PostgreSQL, and PostgreSQL with the images in SeaweedFS."""
+    return str(request.param)
+
 
 AWKWARD_NAME = 'Quotes " and \\ backslash, ünïcödé, emoji 🎮, </script>'
 AWKWARD_TEXT = AWKWARD_NAME + ", tab\t, newline\n"

@@ -12,6 +12,8 @@ import httpx
 from PIL import Image
 
 from gamecoll.config import Settings
+from gamecoll.storage.factory import build_storage
+from tests.conftest import LiveApp
 from tests.helpers import bearer, register
 
 ITEMS = "/collection/items"
@@ -141,11 +143,52 @@ async def item_count(settings: Settings) -> int:
         await conn_pg.close()
 
 
-async def assert_storage_matches_database(settings: Settings) -> list[str]:
-    """Files on disk are exactly the files rows refer to: nothing stray, nothing missing."""
-    on_disk = files_on_disk(settings.image_dir)
-    assert on_disk == await keys_in_database(settings)
-    return on_disk
+async def stored_keys(live: LiveApp) -> list[str]:
+    """Every key the app has stored, sorted, whatever its storage backend.
+
+    On the local disk: every file under the image folder, temporary files included (a stray
+    one is a bug too). On S3: every object under the app's key prefix, listed through the app's
+    own Storage.
+    """
+    if live.settings.storage_backend == "local":
+        return files_on_disk(live.settings.image_dir)
+    return sorted([key async for key in live.app.ctx.services.storage.list("")])
+
+
+async def keys_in_store(settings: Settings) -> list[str]:
+    """Every key in the storage `settings` describe, through a Storage of its own, sorted.
+
+    For when no app is running, or another store than the app's is wanted.
+    """
+    storage = build_storage(settings)
+    await storage.start()
+    try:
+        return sorted([key async for key in storage.list("")])
+    finally:
+        await storage.close()
+
+
+async def stored_bytes(live: LiveApp, key: str) -> bytes:
+    """The content stored under `key`, read through the app's Storage."""
+    stored = await live.app.ctx.services.storage.open(key)
+    return b"".join([chunk async for chunk in stored.chunks()])
+
+
+async def remove_stored(live: LiveApp, key: str) -> None:
+    """Remove a stored file behind the app's back (as an operator or a failing disk might)."""
+    await live.app.ctx.services.storage.delete(key)
+
+
+def on_local_disk(live: LiveApp) -> bool:
+    """Whether the app keeps its images in the local folder (not in object storage)."""
+    return bool(live.settings.storage_backend == "local")
+
+
+async def assert_storage_matches_database(live: LiveApp) -> list[str]:
+    """Stored files are exactly the files rows refer to: nothing stray, nothing missing."""
+    keys = await stored_keys(live)
+    assert keys == await keys_in_database(live.settings)
+    return keys
 
 
 def open_image(data: bytes) -> Image.Image:

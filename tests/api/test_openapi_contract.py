@@ -72,7 +72,7 @@ async def test_document_is_valid_openapi_and_leaves_the_pages_out(live: LiveApp)
 async def test_every_api_route_is_documented(live: LiveApp) -> None:
     from gamecoll.api.docs import declared_operation
 
-    api_blueprints = {"status", "auth", "account", "items"}
+    api_blueprints = {"status", "auth", "account", "items", "item_images"}
     for route in live.app.router.routes:
         blueprint = route.name.split(".")[1] if route.name.count(".") >= 2 else ""
         if blueprint in api_blueprints:

@@ -15,13 +15,13 @@ import httpx
 import pytest
 
 from tests import images as make
-from tests.api.test_items_s3 import stored_keys
 from tests.api.test_items_support import (
     ITEMS,
     b64,
     create_with_image,
     item_count,
     keys_in_database,
+    keys_in_store,
     new_user,
 )
 from tests.conftest import LiveApp, start_app, stop_app, unavailable
@@ -89,7 +89,7 @@ async def test_a_store_that_is_down_is_503_then_recovers_without_a_restart(
     assert served.status_code == 200 and served.content[:4] == b"\x89PNG"
     first = await client.get(item["image"]["raw_url"], headers=headers)
     assert first.status_code == 200 and first.content == raw.content
-    assert await keys_in_database(live.settings) == await stored_keys(live.settings)
+    assert await keys_in_database(live.settings) == await keys_in_store(live.settings)
 
 
 async def test_killing_the_store_during_uploads_leaves_no_row_without_its_files(
@@ -119,7 +119,7 @@ async def test_killing_the_store_during_uploads_leaves_no_row_without_its_files(
 
     store.start()
     referenced = set(await keys_in_database(live.settings))
-    assert referenced <= set(await stored_keys(live.settings))  # every row has its files
+    assert referenced <= set(await keys_in_store(live.settings))  # every row has its files
     listed = (await client.get(ITEMS, headers=headers, params={"limit": 50})).json()["items"]
     for item in listed:
         raw = await client.get(item["image"]["raw_url"], headers=headers)

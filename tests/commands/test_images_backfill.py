@@ -80,7 +80,7 @@ async def test_backfill_makes_missing_renditions_and_a_second_run_does_nothing(
     assert code == 0, output
     assert "images backfill: 2/2 items, 2 made, 0 failed" in output
     assert "made the renditions of 2 item(s), 0 failed" in output
-    await assert_storage_matches_database(live.settings)
+    await assert_storage_matches_database(live)
     assert len(files_on_disk(live.settings.image_dir)) == 3 * FILES_PER_IMAGE
     for key, mtime in before.items():  # nothing already there was rewritten
         assert (live.settings.image_dir / key).stat().st_mtime_ns == mtime

@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 
 from gamecoll.errors import ValidationFailed
+from gamecoll.services.image_checks import ImageLimits, probe_image
 from gamecoll.services.image_workers import DecodeBudget
-from gamecoll.services.images import ImageLimits, probe_image, process_image, renditions_of_stored
+from gamecoll.services.images import process_image, renditions_of_stored
 from tests import images as make
 
 LIMITS = ImageLimits(max_bytes=10 * 1024 * 1024, max_pixels=50_000_000)

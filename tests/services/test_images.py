@@ -12,12 +12,8 @@ import pytest
 from PIL import Image, ImageSequence
 
 from gamecoll.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from gamecoll.services.images import (
-    ACCEPTED_FORMATS,
-    ProcessedImage,
-    decode_base64_image,
-    process_image,
-)
+from gamecoll.services.image_checks import ACCEPTED_FORMATS, decode_base64_image
+from gamecoll.services.images import ProcessedImage, process_image
 from tests import images as make
 
 MIB = 1024 * 1024

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from gamecoll.api.items import UPLOAD_OVERHEAD, body_limit, etag_matches
+from gamecoll.api.item_images import etag_matches
+from gamecoll.api.item_uploads import UPLOAD_OVERHEAD, body_limit
 from gamecoll.config import load_settings
 from gamecoll.errors import ValidationFailed
 from gamecoll.models import Item

@@ -16,11 +16,11 @@ import pytest
 from gamecoll.config import PROJECT_ROOT, Settings
 from gamecoll.storage.factory import build_storage
 from tests import images as make
-from tests.api.test_items_s3 import stored_keys
 from tests.api.test_items_support import (
     create_with_image,
     files_on_disk,
     keys_in_database,
+    keys_in_store,
     new_user,
 )
 from tests.conftest import LiveApp, base_env, start_app, stop_app
@@ -80,7 +80,7 @@ async def test_migrate_to_s3_copies_verifies_resumes_and_switches_nothing(
     assert f"{count} file(s): {count} copied" in output
     assert "set STORAGE_BACKEND=s3" in output
     s3_settings = database.settings(**s3)
-    assert await stored_keys(s3_settings) == local_files
+    assert await keys_in_store(s3_settings) == local_files
     assert files_on_disk(live.settings.image_dir) == local_files  # the source is untouched
 
     code, output = await command(to_s3, "storage", "migrate", "--to", "s3")
