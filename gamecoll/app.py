@@ -98,6 +98,14 @@ def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
     async def open_database(app: Sanic[Any, Any]) -> None:
         await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
 
+    @app.after_server_start
+    async def start_mail_sender(app: Sanic[Any, Any]) -> None:
+        app.ctx.services.outbox.start()
+
+    @app.before_server_stop
+    async def stop_mail_sender(app: Sanic[Any, Any]) -> None:
+        await app.ctx.services.outbox.stop()
+
     @app.before_server_stop
     async def stop_taking_traffic(app: Sanic[Any, Any]) -> None:
         # Readiness first: /readyz answers 503 and every answer now closes its connection.

@@ -10,6 +10,8 @@ from gamecoll.security.tokens import TokenCodec
 from gamecoll.services.auth import AuthService
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.items import ItemService
+from gamecoll.services.mail import MailTemplates, build_transport
+from gamecoll.services.outbox import BATCH, Outbox
 from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
@@ -27,6 +29,7 @@ class Services:
     users: UserService
     storage: LocalStorage
     items: ItemService
+    outbox: Outbox
 
     def all(self) -> list[object]:
         """Return every service, for dependency injection by type."""
@@ -69,6 +72,17 @@ def build_services(settings: Settings) -> Services:
         workers=min(4, settings.hash_workers),
     )
     users.cleanups.append(items.delete_user_files)  # the account's files go with it
+    outbox = Outbox(
+        templates=MailTemplates(),
+        transport=build_transport(
+            smtp_url=settings.smtp_url,
+            sender=settings.mail_from,
+            timeout=settings.mail_timeout_seconds,
+            production=settings.production,
+        ),
+        retry_seconds=settings.mail_retry_seconds,
+        lease_seconds=settings.mail_timeout_seconds * BATCH + 60,
+    )
     return Services(
         hasher=hasher,
         limiter=limiter,
@@ -77,4 +91,5 @@ def build_services(settings: Settings) -> Services:
         users=users,
         storage=storage,
         items=items,
+        outbox=outbox,
     )
