@@ -6,7 +6,7 @@ from typing import Any
 
 from sanic import Sanic
 
-from gamecoll.api import account, auth, items, status
+from gamecoll.api import account, auth, items, recovery, status
 
 
 def register_api(app: Sanic[Any, Any]) -> None:
@@ -15,3 +15,4 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(auth.bp)
     app.blueprint(account.bp)
     app.blueprint(items.bp)
+    app.blueprint(recovery.bp)

@@ -7,12 +7,14 @@ from datetime import timedelta
 
 from gamecoll.config import Settings
 from gamecoll.security.tokens import TokenCodec
+from gamecoll.services.account_tokens import AccountTokens
 from gamecoll.services.auth import AuthService
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.items import ItemService
 from gamecoll.services.mail import MailTemplates, build_transport
 from gamecoll.services.outbox import BATCH, Outbox
 from gamecoll.services.rate_limits import RateLimiter
+from gamecoll.services.recovery import RecoveryService
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
 from gamecoll.storage import LocalStorage
@@ -30,6 +32,7 @@ class Services:
     storage: LocalStorage
     items: ItemService
     outbox: Outbox
+    recovery: RecoveryService
 
     def all(self) -> list[object]:
         """Return every service, for dependency injection by type."""
@@ -83,6 +86,17 @@ def build_services(settings: Settings) -> Services:
         retry_seconds=settings.mail_retry_seconds,
         lease_seconds=settings.mail_timeout_seconds * BATCH + 60,
     )
+    limiter.limits["forgot"] = (settings.rate_limit_forgot_per_hour, 3600)
+    limiter.limits["mail_address"] = (settings.rate_limit_mail_per_address_per_hour, 3600)
+    tokens = AccountTokens()
+    recovery = RecoveryService(
+        tokens=tokens,
+        outbox=outbox,
+        hasher=hasher,
+        sessions=sessions,
+        limiter=limiter,
+        reset_lifetime=timedelta(minutes=settings.password_reset_token_minutes),
+    )
     return Services(
         hasher=hasher,
         limiter=limiter,
@@ -92,4 +106,5 @@ def build_services(settings: Settings) -> Services:
         storage=storage,
         items=items,
         outbox=outbox,
+        recovery=recovery,
     )

@@ -82,6 +82,10 @@ class Outbox:
         )
         self._wake.set()
 
+    def wake(self) -> None:
+        """Have this worker's sender look at the outbox now (after a transaction commits)."""
+        self._wake.set()
+
     async def send_due(self) -> int:
         """Lease the mails that are due, send them, and return how many went out."""
         if self.transport is None:

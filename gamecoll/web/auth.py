@@ -26,6 +26,7 @@ NOTICES = {
     "logged_out": "You are logged out.",
     "deleted": "Your account and everything in it have been deleted.",
     "ended": "That session has ended. Log in again to continue.",
+    "password_reset": "Your password has been reset and every session signed out. Log in.",
 }
 
 
