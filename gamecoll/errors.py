@@ -166,5 +166,5 @@ class MailUnavailable(AppError):
     code = "mail_unavailable"
     message = (
         "This server cannot send mail. The administrator of this site can help "
-        "(for a password: `python -m gamecoll users reset-link EMAIL`)."
+        "(`python -m gamecoll users reset-link EMAIL` or `users verify EMAIL`)."
     )

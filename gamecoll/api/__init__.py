@@ -6,7 +6,7 @@ from typing import Any
 
 from sanic import Sanic
 
-from gamecoll.api import account, auth, items, recovery, status
+from gamecoll.api import account, auth, items, recovery, status, verification
 
 
 def register_api(app: Sanic[Any, Any]) -> None:
@@ -16,3 +16,4 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(account.bp)
     app.blueprint(items.bp)
     app.blueprint(recovery.bp)
+    app.blueprint(verification.bp)

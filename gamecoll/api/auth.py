@@ -11,9 +11,11 @@ from gamecoll.errors import InvalidToken, NotAuthenticated
 from gamecoll.http.body import parse_json, parse_json_or_form
 from gamecoll.http.cookies import clear_auth_cookies, read_cookie
 from gamecoll.http.guard import authenticate, check_origin, client_ip, user_agent
+from gamecoll.http.links import public_base
 from gamecoll.http.responses import no_content, token_response
 from gamecoll.services.auth import AuthService
 from gamecoll.services.sessions import SessionService
+from gamecoll.services.verification import VerificationService
 
 bp = Blueprint("auth", url_prefix="/auth")
 
@@ -28,8 +30,10 @@ JSON_ERROR = {"application/json": ErrorOut}
 @openapi.response(409, JSON_ERROR, "The email or username is taken")
 @openapi.response(422, JSON_ERROR, "A field is not valid")
 @openapi.response(429, JSON_ERROR, "Too many registrations from this address")
-async def register(request: Request, auth: AuthService) -> HTTPResponse:
-    """Register a new account and log it in."""
+async def register(
+    request: Request, auth: AuthService, verification: VerificationService
+) -> HTTPResponse:
+    """Register a new account, log it in, and mail a link to verify its address."""
     check_origin(request)
     data = parse_json(request, RegisterIn)
     tokens = await auth.register(
@@ -40,6 +44,7 @@ async def register(request: Request, auth: AuthService) -> HTTPResponse:
         ip=client_ip(request),
         user_agent=user_agent(request),
     )
+    await verification.registered(user=tokens.user, base_url=public_base(request))
     return token_response(request, tokens, status=201)
 
 

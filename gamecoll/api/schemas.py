@@ -86,6 +86,7 @@ class PasswordConfirmIn(Strict):
 class UserOut(BaseModel):
     id: str
     email: str
+    email_verified: bool
     username: str | None
     gpu_endpoint: str | None
     created_at: str
@@ -136,6 +137,7 @@ def user_json(user: User) -> dict[str, Any]:
     return {
         "id": str(user.id),
         "email": user.email,
+        "email_verified": user.email_verified,
         "username": user.username,
         "gpu_endpoint": user.gpu_endpoint,
         "created_at": user.created_at.isoformat(),

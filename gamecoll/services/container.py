@@ -17,6 +17,7 @@ from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.recovery import RecoveryService
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
+from gamecoll.services.verification import VerificationService
 from gamecoll.storage import LocalStorage
 
 
@@ -33,6 +34,7 @@ class Services:
     items: ItemService
     outbox: Outbox
     recovery: RecoveryService
+    verification: VerificationService
 
     def all(self) -> list[object]:
         """Return every service, for dependency injection by type."""
@@ -97,6 +99,13 @@ def build_services(settings: Settings) -> Services:
         limiter=limiter,
         reset_lifetime=timedelta(minutes=settings.password_reset_token_minutes),
     )
+    verification = VerificationService(
+        tokens=tokens,
+        outbox=outbox,
+        limiter=limiter,
+        lifetime=timedelta(hours=settings.email_token_hours),
+        required=settings.require_email_verification,
+    )
     return Services(
         hasher=hasher,
         limiter=limiter,
@@ -107,4 +116,5 @@ def build_services(settings: Settings) -> Services:
         items=items,
         outbox=outbox,
         recovery=recovery,
+        verification=verification,
     )

@@ -17,6 +17,7 @@ from gamecoll.errors import (
 )
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticate, check_origin, client_ip, user_agent
+from gamecoll.http.links import public_base
 from gamecoll.services.sessions import SessionService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, current_principal, form_text, go, is_htmx, safe_next
@@ -126,6 +127,9 @@ async def register_submit(request: Request) -> HTTPResponse:
         )
     except (ValidationFailed, Conflict, RateLimited) as exc:
         return _form_error(request, page="register", values=values, error=exc)
+    await request.app.ctx.services.verification.registered(
+        user=tokens.user, base_url=public_base(request)
+    )
     request.ctx.new_tokens = tokens
     return go(request, safe_next(values["next"]))
 

@@ -17,6 +17,7 @@ from gamecoll.services.users import UserService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, form_text, go, is_htmx
 from gamecoll.web.rendering import renderer
+from gamecoll.web.verification import account_state
 
 SAVED: Final = {
     "gpu": "GPU endpoint saved.",
@@ -107,6 +108,7 @@ async def _settings_context(request: Request, **sections: dict[str, Any]) -> dic
         state[section]["message"] = SAVED[saved]
     return context(
         request,
+        **account_state(request),
         sessions=_session_rows(live, who.session.id),
         gpu_endpoint=who.user.gpu_endpoint or "",
         **state,

@@ -55,3 +55,32 @@ async def test_reset_a_forgotten_password(
     await page.goto(link)
     await expect(page.get_by_role("alert")).to_contain_text("not valid or was already used")
     await expect(page.get_by_role("link", name="Ask for a new link")).to_be_visible()
+
+
+async def test_verify_the_email_from_the_mailed_link(
+    browsers: Browsers, live: LiveApp, smtp: SmtpServer
+) -> None:
+    email = unique_email()
+    tab = await browsers.tab()
+    page = tab.page
+    await tab.goto("/register")
+    await page.get_by_label("Email").fill(email)
+    await page.get_by_label("Password").fill("correct horse battery staple")
+    await page.get_by_role("button", name=re.compile("Create|Register")).click()
+    await expect(page).to_have_url(re.compile(r"/gallery$"))
+    await tab.goto("/settings")
+    await expect(page.locator("#email-status")).to_have_text("not verified")
+    await page.get_by_role("button", name="Send me a new link").click()
+    await expect(page.get_by_text("A new link is on its way")).to_be_visible()
+    mails = await smtp.wait_for(email, count=2, subject="Confirm your email")
+    link = link_in(mails[-1], "/verify")
+    await page.goto(link)
+    await page.get_by_role("button", name="Confirm my email address").click()
+    await expect(page.get_by_text("Your email address is confirmed.")).to_be_visible()
+    await tab.goto("/settings")
+    await expect(page.locator("#email-status")).to_have_text("verified")
+    await expect(page.get_by_role("button", name="Send me a new link")).to_be_hidden()
+    # The first link was replaced by the second one.
+    await page.goto(link_in(mails[0], "/verify"))
+    await page.get_by_role("button", name="Confirm my email address").click()
+    await expect(page.get_by_role("alert")).to_contain_text("not valid or was already used")
