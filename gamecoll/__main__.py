@@ -1,4 +1,4 @@
-"""Command line: `python -m gamecoll serve|migrate|storage check [--fix]`."""
+"""Command line: `python -m gamecoll serve|migrate|storage check [--fix]|users ...`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     storage_sub = storage.add_subparsers(dest="storage_command", required=True)
     check = storage_sub.add_parser("check", help="list image files that no item refers to")
     check.add_argument("--fix", action="store_true", help="remove them")
+    from gamecoll.commands.users import add_parser as add_users_parser
+
+    add_users_parser(sub)
     args = parser.parse_args(argv)
 
     try:
@@ -58,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         from gamecoll.services.storage_check import run_storage_check
 
         return asyncio.run(run_storage_check(settings, fix=args.fix))
+    if args.command == "users":
+        from gamecoll.commands.users import run_users
+
+        return asyncio.run(run_users(args, settings))
     return 2
 
 

@@ -55,6 +55,7 @@ async def register(
 )
 @openapi.response(200, JSON_TOKENS, "Logged in")
 @openapi.response(401, JSON_ERROR, "Unknown account or wrong password")
+@openapi.response(403, JSON_ERROR, "The account is disabled (code `account_disabled`)")
 @openapi.response(429, JSON_ERROR, "Too many attempts")
 async def login(request: Request, auth: AuthService) -> HTTPResponse:
     """Log in with email or username and password (JSON or the OAuth2 password form)."""

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from tortoise.exceptions import IntegrityError
 
-from gamecoll.errors import Conflict, InvalidCredentials, ValidationFailed
+from gamecoll.errors import AccountDisabled, Conflict, InvalidCredentials, ValidationFailed
 from gamecoll.models import User
 from gamecoll.services import rules
 from gamecoll.services.hashing import PasswordHasher
@@ -102,6 +102,8 @@ class AuthService:
             await self.limiter.record_failure(account=account)
             raise InvalidCredentials()
         await self.limiter.clear_failures(account=account)
+        if user.disabled_at is not None:  # told only to someone who knows the password
+            raise AccountDisabled()
         if self.hasher.needs_rehash(user.password_hash):
             user.password_hash = await self.hasher.hash(password)
             await user.save(update_fields=["password_hash", "updated_at"])

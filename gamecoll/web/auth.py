@@ -7,6 +7,7 @@ from typing import Any
 from sanic import HTTPResponse, Request
 
 from gamecoll.errors import (
+    AccountDisabled,
     AppError,
     Conflict,
     InvalidCredentials,
@@ -91,7 +92,7 @@ async def login_submit(request: Request) -> HTTPResponse:
             ip=client_ip(request),
             user_agent=user_agent(request),
         )
-    except (ValidationFailed, InvalidCredentials, RateLimited) as exc:
+    except (ValidationFailed, InvalidCredentials, RateLimited, AccountDisabled) as exc:
         return _form_error(request, page="login", values=values, error=exc)
     request.ctx.new_tokens = tokens
     return go(request, safe_next(values["next"]))

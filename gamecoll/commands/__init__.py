@@ -1,0 +1,1 @@
+"""Command-line commands (`python -m gamecoll ...`), one module per command group."""
