@@ -6,7 +6,15 @@ from typing import Any
 
 from sanic import Sanic
 
-from gamecoll.api import account, auth, items, recovery, status, verification
+from gamecoll.api import (
+    account,
+    auth,
+    email_change,
+    items,
+    recovery,
+    status,
+    verification,
+)
 
 
 def register_api(app: Sanic[Any, Any]) -> None:
@@ -17,3 +25,4 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(items.bp)
     app.blueprint(recovery.bp)
     app.blueprint(verification.bp)
+    app.blueprint(email_change.bp)

@@ -9,6 +9,7 @@ from gamecoll.config import Settings
 from gamecoll.security.tokens import TokenCodec
 from gamecoll.services.account_tokens import AccountTokens
 from gamecoll.services.auth import AuthService
+from gamecoll.services.email_change import EmailChangeService
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.items import ItemService
 from gamecoll.services.mail import MailTemplates, build_transport
@@ -35,6 +36,7 @@ class Services:
     outbox: Outbox
     recovery: RecoveryService
     verification: VerificationService
+    email_change: EmailChangeService
 
     def all(self) -> list[object]:
         """Return every service, for dependency injection by type."""
@@ -106,6 +108,13 @@ def build_services(settings: Settings) -> Services:
         lifetime=timedelta(hours=settings.email_token_hours),
         required=settings.require_email_verification,
     )
+    email_change = EmailChangeService(
+        tokens=tokens,
+        outbox=outbox,
+        hasher=hasher,
+        limiter=limiter,
+        lifetime=timedelta(hours=settings.email_token_hours),
+    )
     return Services(
         hasher=hasher,
         limiter=limiter,
@@ -117,4 +126,5 @@ def build_services(settings: Settings) -> Services:
         outbox=outbox,
         recovery=recovery,
         verification=verification,
+        email_change=email_change,
     )

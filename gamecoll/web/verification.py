@@ -92,3 +92,25 @@ def _account(request: Request, state: dict[str, Any], *, status: int = 200) -> H
     return renderer(request).response(
         "settings/_account.html", context(request, **state), status=status
     )
+
+
+@bp.get("/email/confirm")
+async def email_confirm_page(request: Request) -> HTTPResponse:
+    """Show the button that moves the account to the new address (a GET changes nothing)."""
+    token = request.args.get("token", "")
+    ctx = context(request, token=token[:200], done=False, token_error="")
+    return renderer(request).response("verification/email_confirm.html", ctx)
+
+
+@bp.post("/email/confirm")
+async def email_confirm_submit(request: Request) -> HTTPResponse:
+    """Move the account to the new address with the link's token."""
+    check_origin(request)
+    token = form_text(form_data(request), "token")
+    try:
+        await request.app.ctx.services.email_change.confirm(token=token)
+    except (TokenInvalidError, TokenExpiredError, Conflict) as exc:
+        ctx = context(request, token=token, done=False, token_error=exc.detail)
+        return renderer(request).response("verification/email_confirm.html", ctx, status=exc.status)
+    ctx = context(request, token="", done=True, token_error="")
+    return renderer(request).response("verification/email_confirm.html", ctx)
