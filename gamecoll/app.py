@@ -18,8 +18,10 @@ from gamecoll.config import Settings, load_settings
 from gamecoll.db import apply_migrations, close_database_connections, tortoise_config
 from gamecoll.http.cookies import clear_auth_cookies, cookie_names, set_auth_cookies
 from gamecoll.http.errors import GamecollErrorHandler
+from gamecoll.http.guard import client_ip, user_agent
 from gamecoll.http.openapi import setup_openapi
 from gamecoll.logs import configure_logging
+from gamecoll.services.activity import Client, current_client
 from gamecoll.services.container import build_services
 from gamecoll.web import register_web
 
@@ -143,6 +145,14 @@ def _stop_listening(app: Sanic[Any, Any]) -> bool:
 
 
 def _add_middleware(app: Sanic[Any, Any]) -> None:
+    @app.on_request
+    async def note_client(request: Request) -> None:
+        # Who is asking, for the security activity log (services read it, not the request).
+        origin = f"{request.scheme}://{request.host}"
+        current_client.set(
+            Client(ip=client_ip(request), user_agent=user_agent(request), origin=origin)
+        )
+
     @app.on_response  # type: ignore[untyped-decorator]
     async def finish(request: Request, response: HTTPResponse) -> None:
         names = request.app.ctx.cookie_names

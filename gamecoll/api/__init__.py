@@ -8,6 +8,7 @@ from sanic import Sanic
 
 from gamecoll.api import (
     account,
+    activity,
     auth,
     email_change,
     items,
@@ -26,3 +27,4 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(recovery.bp)
     app.blueprint(verification.bp)
     app.blueprint(email_change.bp)
+    app.blueprint(activity.bp)

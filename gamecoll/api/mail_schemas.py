@@ -35,7 +35,6 @@ class ActivityOut(BaseModel):
     created_at: str
     ip: str
     user_agent: str
-    device: str
 
 
 class ActivityPageOut(BaseModel):

@@ -66,6 +66,7 @@ async def _run(
     args: argparse.Namespace, services: Services, settings: Settings, out: TextIO
 ) -> int:
     admin = AccountAdmin(hasher=services.hasher, sessions=services.sessions, users=services.users)
+    admin.listeners.append(services.activity.listen)
     command: str = args.users_command
     if command == "list":
         users = await admin.list()

@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from gamecoll.errors import Conflict, NotFound
 from gamecoll.models import Item, Session, User
 from gamecoll.services import rules
+from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.auth import AuthService
 from gamecoll.services.clock import utcnow
 from gamecoll.services.hashing import PasswordHasher
@@ -36,6 +37,7 @@ class AccountAdmin:
         self.hasher = hasher
         self.sessions = sessions
         self.users = users
+        self.listeners: list[SecurityListener] = []
 
     async def find(self, account: str) -> User:
         """Find an account by email, username or id; 404 with a clear line when there is none."""
@@ -88,11 +90,13 @@ class AccountAdmin:
     async def disable(self, user: User) -> int:
         """Disable the account and end every session at once; return how many ended."""
         await User.filter(id=user.id).update(disabled_at=utcnow())
+        await emit(self.listeners, "account_disabled", user.id)
         return await self.sessions.end_all(user_id=user.id, reason="disabled")
 
     async def enable(self, user: User) -> None:
         """Let a disabled account log in again."""
         await User.filter(id=user.id).update(disabled_at=None)
+        await emit(self.listeners, "account_enabled", user.id)
 
     async def delete(self, user: User) -> None:
         """Delete the account with its sessions, items and image files."""

@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 from gamecoll.errors import AccountDisabled, Conflict, InvalidCredentials, ValidationFailed
 from gamecoll.models import User
 from gamecoll.services import rules
+from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.sessions import IssuedTokens, SessionService
@@ -23,6 +24,7 @@ class AuthService:
         self.hasher = hasher
         self.limiter = limiter
         self.sessions = sessions
+        self.listeners: list[SecurityListener] = []  # security events (the activity log)
 
     async def register(
         self,
@@ -100,13 +102,17 @@ class AuthService:
         valid = await self.hasher.verify(password, user.password_hash if user else None)
         if user is None or not valid:
             await self.limiter.record_failure(account=account)
+            if user is not None:
+                await emit(self.listeners, "login_failed", user.id)
             raise InvalidCredentials()
         await self.limiter.clear_failures(account=account)
         if user.disabled_at is not None:  # told only to someone who knows the password
+            await emit(self.listeners, "login_failed", user.id)
             raise AccountDisabled()
         if self.hasher.needs_rehash(user.password_hash):
             user.password_hash = await self.hasher.hash(password)
             await user.save(update_fields=["password_hash", "updated_at"])
+        await emit(self.listeners, "login_succeeded", user.id)
         return await self.sessions.start(user=user, ip=ip, user_agent=user_agent)
 
     @staticmethod

@@ -8,6 +8,7 @@ from datetime import timedelta
 from gamecoll.config import Settings
 from gamecoll.security.tokens import TokenCodec
 from gamecoll.services.account_tokens import AccountTokens
+from gamecoll.services.activity import ActivityLog
 from gamecoll.services.auth import AuthService
 from gamecoll.services.email_change import EmailChangeService
 from gamecoll.services.hashing import PasswordHasher
@@ -37,6 +38,7 @@ class Services:
     recovery: RecoveryService
     verification: VerificationService
     email_change: EmailChangeService
+    activity: ActivityLog
 
     def all(self) -> list[object]:
         """Return every service, for dependency injection by type."""
@@ -115,6 +117,13 @@ def build_services(settings: Settings) -> Services:
         limiter=limiter,
         lifetime=timedelta(hours=settings.email_token_hours),
     )
+    activity = ActivityLog(
+        retention=timedelta(days=settings.activity_retention_days),
+        outbox=outbox,
+        public_base_url=settings.public_base_url,
+    )
+    for service in (auth, sessions, users, recovery, email_change):
+        service.listeners.append(activity.listen)
     return Services(
         hasher=hasher,
         limiter=limiter,
@@ -127,4 +136,5 @@ def build_services(settings: Settings) -> Services:
         recovery=recovery,
         verification=verification,
         email_change=email_change,
+        activity=activity,
     )

@@ -11,6 +11,7 @@ from gamecoll.errors import Conflict, MailUnavailable, ValidationFailed
 from gamecoll.models import User
 from gamecoll.services import rules
 from gamecoll.services.account_tokens import EMAIL_CHANGE, AccountTokens
+from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.outbox import Outbox
 from gamecoll.services.rate_limits import RateLimiter
@@ -34,6 +35,7 @@ class EmailChangeService:
         self.hasher = hasher
         self.limiter = limiter
         self.lifetime = lifetime
+        self.listeners: list[SecurityListener] = []
 
     async def request(
         self, *, user: User, new_email: str, current_password: str, base_url: str
@@ -60,6 +62,7 @@ class EmailChangeService:
                 link=f"{base_url}/email/confirm?token={token}",
                 hours=int(self.lifetime.total_seconds() // 3600),
             )
+        await emit(self.listeners, "email_change_requested", user.id)
         # The old address hears of it either way, so the two cases look alike to the asker.
         await self.outbox.enqueue(
             "email_change_notice",
@@ -81,5 +84,6 @@ class EmailChangeService:
         except IntegrityError:
             raise Conflict("Another account took this address meanwhile.") from None
         self.outbox.wake()
+        await emit(self.listeners, "email_changed", user.id)
         user.email, user.email_verified = new_email, True
         return user, old_email

@@ -27,6 +27,7 @@ BATCH: Final = 10
 MAX_RETRY_WAIT: Final = timedelta(hours=1)
 SENT_KEPT_FOR: Final = timedelta(days=7)
 POLL_SECONDS: Final = 5.0
+STOP_WAIT_SECONDS: Final = 5.0
 
 _CLAIM: Final = (
     'UPDATE "mail_outbox" SET "leased_until" = $1, "attempts" = "attempts" + 1 '
@@ -60,6 +61,7 @@ class Outbox:
         self.poll_seconds = poll_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     @property
     def enabled(self) -> bool:
@@ -152,7 +154,7 @@ class Outbox:
 
     async def run(self) -> None:
         """Send due mails until cancelled: at once when a mail is queued here, else by polling."""
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.send_due()
@@ -160,21 +162,27 @@ class Outbox:
                 raise
             except Exception:  # the database may be down; try again on the next round
                 log.exception("the mail sender could not read the outbox")
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wake.wait()
 
     def start(self) -> None:
         """Start the sender loop in this worker (once)."""
         if self.transport is not None and self._task is None:
+            self._stopping = False
             self._task = asyncio.get_running_loop().create_task(self.run(), name="mail-outbox")
 
     async def stop(self) -> None:
         """Stop the sender loop; a mail being sent is left leased and retried later."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if task is None:
+            return
+        self._stopping = True
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=STOP_WAIT_SECONDS)
+        if not done:
+            log.warning("the mail sender did not stop within %s s", STOP_WAIT_SECONDS)
 
     @staticmethod
     async def purge(now: datetime | None = None) -> int:

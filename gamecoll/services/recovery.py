@@ -10,6 +10,7 @@ from gamecoll.errors import MailUnavailable, RateLimited, TokenInvalidError
 from gamecoll.models import User
 from gamecoll.services import rules
 from gamecoll.services.account_tokens import RESET, AccountTokens
+from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.auth import AuthService
 from gamecoll.services.clock import utcnow
 from gamecoll.services.hashing import PasswordHasher
@@ -53,6 +54,7 @@ class RecoveryService:
         self.sessions = sessions
         self.limiter = limiter
         self.reset_lifetime = reset_lifetime
+        self.listeners: list[SecurityListener] = []
 
     @property
     def minutes(self) -> int:
@@ -103,5 +105,6 @@ class RecoveryService:
                     forgot_link=f"{base_url}/forgot",
                 )
         self.outbox.wake()
+        await emit(self.listeners, "password_reset", user.id)
         user.password_hash = new_hash
         return user

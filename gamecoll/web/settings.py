@@ -11,7 +11,8 @@ from sanic import HTTPResponse, Request
 from gamecoll.errors import ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
-from gamecoll.models import Session
+from gamecoll.models import ActivityEntry, Session
+from gamecoll.services.activity import ActivityLog
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
 from gamecoll.web.blueprint import bp
@@ -87,6 +88,35 @@ def _session_rows(live: list[Session], current: uuid.UUID) -> list[dict[str, Any
     ]
 
 
+RECENT_ACTIVITY: Final = 10
+EVENT_NAMES: Final = {
+    "login_succeeded": "Logged in",
+    "login_failed": "Failed login",
+    "logout": "Logged out",
+    "refresh_reuse_detected": "Stolen session suspected (a refresh token was reused)",
+    "password_changed": "Password changed",
+    "password_reset": "Password reset by email",
+    "email_change_requested": "Email change asked",
+    "email_changed": "Email address changed",
+    "session_ended": "Session signed out",
+    "account_disabled": "Account disabled",
+    "account_enabled": "Account enabled",
+}
+
+
+def _activity_rows(entries: list[ActivityEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "event": EVENT_NAMES.get(e.event, e.event),
+            "when": when(e.created_at),
+            "when_iso": e.created_at.isoformat(),
+            "ip": e.ip,
+            "device": describe_agent(e.user_agent) if e.user_agent else "",
+        }
+        for e in entries
+    ]
+
+
 def _empty_section() -> dict[str, Any]:
     return {"form": {}, "errors": {}, "message": ""}
 
@@ -96,6 +126,8 @@ async def _settings_context(request: Request, **sections: dict[str, Any]) -> dic
     who = principal(request)
     sessions: SessionService = request.app.ctx.services.sessions
     live = await sessions.live(user_id=who.user.id)
+    activity: ActivityLog = request.app.ctx.services.activity
+    recent, _ = await activity.page(user_id=who.user.id, limit=RECENT_ACTIVITY)
     state = {name: _empty_section() for name in SECTIONS}
     state.update(sections)
     saved = request.args.get("saved", "")
@@ -110,6 +142,7 @@ async def _settings_context(request: Request, **sections: dict[str, Any]) -> dic
         request,
         **account_state(request),
         sessions=_session_rows(live, who.session.id),
+        activity=_activity_rows(recent),
         gpu_endpoint=who.user.gpu_endpoint or "",
         **state,
     )
