@@ -8,9 +8,10 @@ from typing import Any, Final
 
 from sanic import HTTPResponse, Request
 
-from gamecoll.errors import ValidationFailed
+from gamecoll.errors import MailUnavailable, RateLimited, ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
+from gamecoll.http.links import public_base
 from gamecoll.models import ActivityEntry, Session
 from gamecoll.services.activity import ActivityLog
 from gamecoll.services.sessions import SessionService
@@ -26,10 +27,12 @@ SAVED: Final = {
     "password": "Password changed. Every other session has been signed out.",
     "session": "That session has been signed out.",
     "others": "Every other session has been signed out.",
+    "email": "A link is on its way to the new address; the change happens when you use it.",
 }
 # Each section's state (values, errors, message) in the context, and its template.
 SECTIONS: Final = {
     "gpu": "settings/_gpu.html",
+    "email": "settings/_email.html",
     "password": "settings/_password.html",
     "sessions_state": "settings/_sessions.html",
     "delete": "settings/_delete.html",
@@ -202,6 +205,33 @@ async def settings_password(request: Request) -> HTTPResponse:
     if not is_htmx(request):
         return go(request, "/settings?saved=password#password")
     return await _answer(request, "password", {**_empty_section(), "message": SAVED["password"]})
+
+
+@bp.post("/settings/email")
+@authenticated
+async def settings_email(request: Request) -> HTTPResponse:
+    """Ask to change the email address; a link goes to the new one."""
+    form = form_data(request)
+    new_email = form_text(form, "new_email")
+    try:
+        await request.app.ctx.services.email_change.request(
+            user=principal(request).user,
+            new_email=new_email,
+            current_password=form_text(form, "current_password"),
+            base_url=public_base(request),
+        )
+    except (ValidationFailed, RateLimited, MailUnavailable) as exc:
+        error = "" if exc.fields else exc.detail
+        state = {
+            "form": {"new_email": new_email},
+            "errors": exc.fields,
+            "message": "",
+            "error": error,
+        }
+        return await _answer(request, "email", state, status=exc.status)
+    if not is_htmx(request):
+        return go(request, "/settings?saved=email#email")
+    return await _answer(request, "email", {**_empty_section(), "message": SAVED["email"]})
 
 
 @bp.post("/settings/sessions/<session_id:uuid>/end")
