@@ -6,7 +6,16 @@ from typing import Any
 
 from sanic import Sanic
 
-from gamecoll.api import account, auth, items, status
+from gamecoll.api import (
+    account,
+    activity,
+    auth,
+    email_change,
+    items,
+    recovery,
+    status,
+    verification,
+)
 
 
 def register_api(app: Sanic[Any, Any]) -> None:
@@ -15,3 +24,7 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(auth.bp)
     app.blueprint(account.bp)
     app.blueprint(items.bp)
+    app.blueprint(recovery.bp)
+    app.blueprint(verification.bp)
+    app.blueprint(email_change.bp)
+    app.blueprint(activity.bp)
