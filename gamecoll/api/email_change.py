@@ -45,13 +45,12 @@ ASKED = (
 async def change_email(request: Request, email_change: EmailChangeService) -> HTTPResponse:
     """Ask to change the email address (a taken address gets the same answer)."""
     data = parse_json(request, EmailChangeIn)
-    await email_change.request(
+    email = await email_change.request(
         user=principal(request).user,
         new_email=data.new_email,
         current_password=data.current_password,
         base_url=public_base(request),
     )
-    email = data.new_email.strip().lower()
     return private_json({"message": ASKED.format(email=email)}, status=202)
 
 

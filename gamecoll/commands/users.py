@@ -65,7 +65,12 @@ def _state(user: User) -> str:
 async def _run(
     args: argparse.Namespace, services: Services, settings: Settings, out: TextIO
 ) -> int:
-    admin = AccountAdmin(hasher=services.hasher, sessions=services.sessions, users=services.users)
+    admin = AccountAdmin(
+        hasher=services.hasher,
+        checks=services.auth.checks,
+        sessions=services.sessions,
+        users=services.users,
+    )
     admin.listeners.append(services.activity.listen)
     command: str = args.users_command
     if command == "list":

@@ -15,6 +15,7 @@ from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.auth import AuthService
 from gamecoll.services.clock import utcnow
 from gamecoll.services.hashing import PasswordHasher
+from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
 
@@ -32,9 +33,15 @@ class AccountAdmin:
     """Operator actions on accounts, by email address (or id)."""
 
     def __init__(
-        self, *, hasher: PasswordHasher, sessions: SessionService, users: UserService
+        self,
+        *,
+        hasher: PasswordHasher,
+        checks: PasswordChecks,
+        sessions: SessionService,
+        users: UserService,
     ) -> None:
         self.hasher = hasher
+        self.checks = checks
         self.sessions = sessions
         self.users = users
         self.listeners: list[SecurityListener] = []
@@ -46,7 +53,7 @@ class AccountAdmin:
         try:
             user = await User.get_or_none(id=uuid.UUID(key))
         except ValueError:
-            user = await AuthService.find_account(key.lower())
+            user = await AuthService.find_account(rules.account_key(key))
         if user is None:
             raise NotFound(f"No account matches {account!r}.")
         return user
@@ -94,8 +101,9 @@ class AccountAdmin:
         return await self.sessions.end_all(user_id=user.id, reason="disabled")
 
     async def enable(self, user: User) -> None:
-        """Let a disabled account log in again."""
+        """Let a disabled account log in again, with no lockout left from failed checks."""
         await User.filter(id=user.id).update(disabled_at=None)
+        await self.checks.forgive(user)
         await emit(self.listeners, "account_enabled", user.id)
 
     async def delete(self, user: User) -> None:

@@ -104,6 +104,7 @@ def build_services(settings: Settings) -> Services:
         tokens=tokens,
         outbox=outbox,
         hasher=hasher,
+        checks=checks,
         sessions=sessions,
         limiter=limiter,
         reset_lifetime=timedelta(minutes=settings.password_reset_token_minutes),
@@ -118,7 +119,7 @@ def build_services(settings: Settings) -> Services:
     email_change = EmailChangeService(
         tokens=tokens,
         outbox=outbox,
-        hasher=hasher,
+        checks=checks,
         limiter=limiter,
         lifetime=timedelta(hours=settings.email_token_hours),
     )

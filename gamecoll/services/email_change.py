@@ -12,8 +12,8 @@ from gamecoll.models import User
 from gamecoll.services import rules
 from gamecoll.services.account_tokens import EMAIL_CHANGE, AccountTokens
 from gamecoll.services.activity import SecurityListener, emit
-from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.outbox import Outbox
+from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.recovery import limit_mail_to
 
@@ -26,22 +26,26 @@ class EmailChangeService:
         *,
         tokens: AccountTokens,
         outbox: Outbox,
-        hasher: PasswordHasher,
+        checks: PasswordChecks,
         limiter: RateLimiter,
         lifetime: timedelta,
     ) -> None:
         self.tokens = tokens
         self.outbox = outbox
-        self.hasher = hasher
+        self.checks = checks
         self.limiter = limiter
         self.lifetime = lifetime
         self.listeners: list[SecurityListener] = []
 
     async def request(
         self, *, user: User, new_email: str, current_password: str, base_url: str
-    ) -> None:
-        """Ask to change the address; the answer does not say whether the new one is taken."""
-        if not await self.hasher.verify(current_password, user.password_hash):
+    ) -> str:
+        """Ask to change the address; the answer does not say whether the new one is taken.
+
+        The password check counts toward the account's lockout like every other one. Return
+        the new address as it will be stored (normalised).
+        """
+        if not await self.checks.check(user=user, password=current_password):
             raise ValidationFailed(
                 "The current password is not right.",
                 fields={"current_password": "The current password is not right."},
@@ -70,6 +74,7 @@ class EmailChangeService:
             new_email=address,
             forgot_link=f"{base_url}/forgot",
         )
+        return address
 
     async def confirm(self, *, token: str) -> tuple[User, str]:
         """Apply the change with the token from the new address; return the user and old one."""

@@ -15,6 +15,7 @@ from gamecoll.services.auth import AuthService
 from gamecoll.services.clock import utcnow
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.outbox import Outbox
+from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.sessions import SessionService
 
@@ -44,6 +45,7 @@ class RecoveryService:
         tokens: AccountTokens,
         outbox: Outbox,
         hasher: PasswordHasher,
+        checks: PasswordChecks,
         sessions: SessionService,
         limiter: RateLimiter,
         reset_lifetime: timedelta,
@@ -51,6 +53,7 @@ class RecoveryService:
         self.tokens = tokens
         self.outbox = outbox
         self.hasher = hasher
+        self.checks = checks
         self.sessions = sessions
         self.limiter = limiter
         self.reset_lifetime = reset_lifetime
@@ -105,6 +108,7 @@ class RecoveryService:
                     forgot_link=f"{base_url}/forgot",
                 )
         self.outbox.wake()
+        await self.checks.forgive(user)  # the owner proved it by mail: no lockout left
         await emit(self.listeners, "password_reset", user.id)
         user.password_hash = new_hash
         return user

@@ -238,7 +238,7 @@ async def settings_email(request: Request) -> HTTPResponse:
             "message": "",
             "error": error,
         }
-        return await _answer(request, "email", state, status=exc.status)
+        return await _answer(request, "email", state, status=exc.status, headers=exc.headers)
     if not is_htmx(request):
         return go(request, "/settings?saved=email#email")
     return await _answer(request, "email", {**_empty_section(), "message": SAVED["email"]})
