@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import timedelta
+from functools import partial
 
 from gamecoll.config import Settings
 from gamecoll.security.tokens import TokenCodec
 from gamecoll.services.account_tokens import AccountTokens
-from gamecoll.services.activity import ActivityLog
+from gamecoll.services.activity import ActivityLog, purge_account_mail
 from gamecoll.services.auth import AuthService
 from gamecoll.services.cleanup import CleanupService
 from gamecoll.services.email_change import EmailChangeService
@@ -133,6 +134,7 @@ def build_services(settings: Settings) -> Services:
     cleanup = CleanupService(
         refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
         longest_rate_window=max(window for _, window in limiter.limits.values()),
+        account_mail=partial(purge_account_mail, activity),
     )
     return Services(
         hasher=hasher,
