@@ -10,7 +10,7 @@ import httpx
 from gamecoll.models import AccountToken
 from gamecoll.security.link_tokens import link_token_hash
 from gamecoll.services.clock import utcnow
-from tests.conftest import Database, start_app, stop_app
+from tests.conftest import PRODUCTION_SECRET, Database, start_app, stop_app
 from tests.helpers import PASSWORD, bearer, error_of, register, unique_email
 from tests.mailbox import SmtpServer, app_env, link_in, smtp, token_of
 
@@ -140,7 +140,7 @@ async def test_rate_limits_per_address_and_per_ip(database: Database, smtp: Smtp
 async def test_production_without_smtp_says_the_administrator_can_help(
     database: Database,
 ) -> None:
-    settings = database.settings(APP_ENV="production")
+    settings = database.settings(APP_ENV="production", JWT_SECRET_KEY=PRODUCTION_SECRET)
     running, server = await start_app(settings)
     try:
         async with running.client() as client:
