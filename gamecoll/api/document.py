@@ -44,8 +44,16 @@ The GPU endpoint is stored only: the server never calls it, so LAN addresses are
 
 TAGS: Final = [
     {"name": "status", "description": "Welcome, liveness, readiness and database status."},
-    {"name": "auth", "description": "Register, log in, refresh the tokens, log out."},
-    {"name": "account", "description": "The signed-in user: profile, GPU endpoint, sessions."},
+    {
+        "name": "auth",
+        "description": "Register, log in, refresh the tokens, log out; links from mails: "
+        "reset a forgotten password, verify the email address, confirm a new one.",
+    },
+    {
+        "name": "account",
+        "description": "The signed-in user: profile, GPU endpoint, sessions, email change, "
+        "verification mail, security activity.",
+    },
     {"name": "collection", "description": "Items of the collection and their images."},
 ]
 
