@@ -186,3 +186,29 @@ async def test_mails_survive_smtp_down_and_a_restart_and_go_out_once(
             ], subjects
     finally:
         await stop_app(server)
+
+
+async def test_a_reset_ends_the_lockout_of_the_account(
+    database: Database, smtp: SmtpServer, app_env: dict[str, str]
+) -> None:
+    settings = database.settings(
+        **app_env, LOGIN_FAILURES_BEFORE_LOCKOUT="3", LOGIN_LOCKOUT_BASE_SECONDS="60"
+    )
+    running, server = await start_app(settings)
+    try:
+        async with running.client() as client:
+            email = unique_email()
+            await register(client, email=email)
+            client.cookies.clear()
+            for _ in range(3):
+                wrong = {"email": email, "password": "a wrong guess"}
+                assert (await client.post("/auth/login", json=wrong)).status_code == 401
+            right = {"email": email, "password": PASSWORD}
+            assert (await client.post("/auth/login", json=right)).status_code == 429
+            token = await _reset_token(client, smtp, email)
+            reset = {"token": token, "new_password": NEW_PASSWORD}
+            assert (await client.post("/auth/password/reset", json=reset)).status_code == 204
+            new = await client.post("/auth/login", json={"email": email, "password": NEW_PASSWORD})
+            assert new.status_code == 200, new.text
+    finally:
+        await stop_app(server)
