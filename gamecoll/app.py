@@ -21,10 +21,12 @@ from gamecoll.db import apply_migrations, close_database_connections, tortoise_c
 from gamecoll.http.cookies import clear_auth_cookies, cookie_names, set_auth_cookies
 from gamecoll.http.edge import check_request_head
 from gamecoll.http.errors import GamecollErrorHandler
+from gamecoll.http.guard import client_ip, user_agent
 from gamecoll.http.headers import add_security_headers
 from gamecoll.http.limits import fit_body_limit
 from gamecoll.http.openapi import setup_openapi
 from gamecoll.logs import configure_logging
+from gamecoll.services.activity import Client, current_client
 from gamecoll.services.cleanup import run_cleanup, run_periodically
 from gamecoll.services.container import build_services
 from gamecoll.web import register_web
@@ -112,6 +114,14 @@ def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
         await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
         await app.ctx.services.storage.start()  # one object-storage client per worker
 
+    @app.after_server_start
+    async def start_mail_sender(app: Sanic[Any, Any]) -> None:
+        app.ctx.services.outbox.start()
+
+    @app.before_server_stop
+    async def stop_mail_sender(app: Sanic[Any, Any]) -> None:
+        await app.ctx.services.outbox.stop()
+
     @app.before_server_stop
     async def stop_taking_traffic(app: Sanic[Any, Any]) -> None:
         # Readiness first: /readyz answers 503 and every answer now closes its connection.
@@ -178,6 +188,14 @@ def _stop_listening(app: Sanic[Any, Any]) -> bool:
 
 
 def _add_middleware(app: Sanic[Any, Any]) -> None:
+    @app.on_request
+    async def note_client(request: Request) -> None:
+        # Who is asking, for the security activity log (services read it, not the request).
+        origin = f"{request.scheme}://{request.host}"
+        current_client.set(
+            Client(ip=client_ip(request), user_agent=user_agent(request), origin=origin)
+        )
+
     @app.on_response  # type: ignore[untyped-decorator]
     async def finish(request: Request, response: HTTPResponse) -> None:
         names = request.app.ctx.cookie_names

@@ -84,6 +84,18 @@ class Settings:
     cleanup_interval_seconds: int = 3600
     log_level: str = "INFO"
     log_format: str = "text"
+    # Account mail (issue 13): the outbox, links, tokens and the activity log.
+    smtp_url: str = ""
+    mail_from: str = "gamecoll <noreply@localhost>"
+    public_base_url: str = ""
+    mail_timeout_seconds: float = 10.0
+    mail_retry_seconds: int = 30
+    password_reset_token_minutes: int = 30
+    email_token_hours: int = 48
+    require_email_verification: bool = False
+    activity_retention_days: int = 90
+    rate_limit_forgot_per_hour: int = 10
+    rate_limit_mail_per_address_per_hour: int = 3
     generated_secret: bool = field(default=False, compare=False)
 
     @property
@@ -273,6 +285,65 @@ def check_s3_settings(settings: Settings) -> None:
         raise ConfigError(f"object storage needs {', '.join(missing)} (STORAGE_BACKEND=s3)")
 
 
+def _smtp_url(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError(f"{name} must look like smtp://user:pass@host:587 or smtps://host:465")
+    try:
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ConfigError(f"{name} has a port that is not a number from 1 to 65535") from None
+    return value
+
+
+def _base_url(name: str, value: str) -> str:
+    origin = value.rstrip("/")
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise ConfigError(f"{name}: {value!r} is not a URL like https://games.example")
+    return origin
+
+
+def _mail_from(name: str, value: str) -> str:
+    if "@" not in value or any(c in value for c in "\r\n"):
+        raise ConfigError(f"{name}={value!r} is not a mail address like App <noreply@host>")
+    return value
+
+
+def _mail_settings(r: _Reader, d: Settings, app_env: str) -> dict[str, object]:
+    """Read the account-mail settings; production with SMTP needs the public URL for links."""
+    values: dict[str, object] = {
+        "smtp_url": r.get(("SMTP_URL",), _smtp_url, d.smtp_url),
+        "mail_from": r.get(("MAIL_FROM",), _mail_from, d.mail_from),
+        "public_base_url": r.get(("PUBLIC_BASE_URL",), _base_url, d.public_base_url),
+        "mail_timeout_seconds": r.get(
+            ("MAIL_TIMEOUT_SECONDS",), _float(0.1, 300), d.mail_timeout_seconds
+        ),
+        "mail_retry_seconds": r.get(("MAIL_RETRY_SECONDS",), _int(1, 3600), d.mail_retry_seconds),
+        "password_reset_token_minutes": r.get(
+            ("PASSWORD_RESET_TOKEN_MINUTES",), _int(1, 1440), d.password_reset_token_minutes
+        ),
+        "email_token_hours": r.get(("EMAIL_TOKEN_HOURS",), _int(1, 720), d.email_token_hours),
+        "require_email_verification": r.get(
+            ("REQUIRE_EMAIL_VERIFICATION",), _bool, d.require_email_verification
+        ),
+        "activity_retention_days": r.get(
+            ("ACTIVITY_RETENTION_DAYS",), _int(1, 3650), d.activity_retention_days
+        ),
+        "rate_limit_forgot_per_hour": r.get(
+            ("RATE_LIMIT_FORGOT_PER_HOUR",), _int(1, 100000), d.rate_limit_forgot_per_hour
+        ),
+        "rate_limit_mail_per_address_per_hour": r.get(
+            ("RATE_LIMIT_MAIL_PER_ADDRESS_PER_HOUR",),
+            _int(1, 1000),
+            d.rate_limit_mail_per_address_per_hour,
+        ),
+    }
+    if app_env == "production" and values["smtp_url"] and not values["public_base_url"]:
+        raise ConfigError("PUBLIC_BASE_URL is required in production when SMTP_URL is set")
+    return values
+
+
 def _dev_secret() -> str:
     """Return the development secret kept in var/, making it on first use."""
     VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -395,6 +466,7 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
         log_level=r.get(("LOG_LEVEL",), _log_level, d.log_level),
         log_format=r.get(("LOG_FORMAT",), _choice("text", "json"), d.log_format),
         generated_secret=generated,
+        **_mail_settings(r, d, app_env),  # type: ignore[arg-type]
     )
     if settings.proxies_count and settings.real_ip_header:
         raise ConfigError("set only one of PROXIES_COUNT and REAL_IP_HEADER")

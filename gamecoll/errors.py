@@ -136,3 +136,39 @@ class StorageUnavailableError(AppError):
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message, headers={"Retry-After": "5"})
+
+
+class TokenInvalidError(AppError):
+    status = 400
+    code = "token_invalid"
+    message = "This link is not valid or was already used; ask for a new one."
+
+
+class TokenExpiredError(AppError):
+    status = 400
+    code = "token_expired"
+    message = "This link has expired; ask for a new one."
+
+
+class AccountDisabled(AppError):
+    status = 403
+    code = "account_disabled"
+    message = "This account is disabled. Contact the administrator of this site."
+
+
+class EmailUnverified(AppError):
+    status = 403
+    code = "email_unverified"
+    message = (
+        "Confirm your email address first: use the link we sent you, or ask for a new one "
+        "on the settings page (POST /auth/email/verify/resend)."
+    )
+
+
+class MailUnavailable(AppError):
+    status = 503
+    code = "mail_unavailable"
+    message = (
+        "This server cannot send mail. The administrator of this site can help "
+        "(`python -m gamecoll users reset-link EMAIL` or `users verify EMAIL`)."
+    )

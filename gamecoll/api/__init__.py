@@ -6,7 +6,17 @@ from typing import Any
 
 from sanic import Sanic
 
-from gamecoll.api import account, auth, item_images, items, status
+from gamecoll.api import (
+    account,
+    activity,
+    auth,
+    email_change,
+    item_images,
+    items,
+    recovery,
+    status,
+    verification,
+)
 
 
 def register_api(app: Sanic[Any, Any]) -> None:
@@ -16,3 +26,7 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(account.bp)
     app.blueprint(items.bp)
     app.blueprint(item_images.bp)
+    app.blueprint(recovery.bp)
+    app.blueprint(verification.bp)
+    app.blueprint(email_change.bp)
+    app.blueprint(activity.bp)

@@ -10,9 +10,11 @@ from gamecoll.errors import InvalidToken, NotAuthenticated
 from gamecoll.http.body import parse_json, parse_json_or_form
 from gamecoll.http.cookies import clear_auth_cookies, read_cookie
 from gamecoll.http.guard import authenticate, check_origin, client_ip, user_agent
+from gamecoll.http.links import public_base
 from gamecoll.http.responses import no_content, token_response
 from gamecoll.services.auth import AuthService
 from gamecoll.services.sessions import SessionService
+from gamecoll.services.verification import VerificationService
 
 bp = Blueprint("auth", url_prefix="/auth")
 
@@ -31,8 +33,10 @@ CROSS_SITE = "Cookie-less browser request from a site that is not allowed (Origi
         429: "Too many registrations from this address",
     },
 )
-async def register(request: Request, auth: AuthService) -> HTTPResponse:
-    """Register a new account and log it in."""
+async def register(
+    request: Request, auth: AuthService, verification: VerificationService
+) -> HTTPResponse:
+    """Register a new account, log it in, and mail a link to verify its address."""
     check_origin(request)
     data = parse_json(request, RegisterIn)
     tokens = await auth.register(
@@ -43,6 +47,7 @@ async def register(request: Request, auth: AuthService) -> HTTPResponse:
         ip=client_ip(request),
         user_agent=user_agent(request),
     )
+    await verification.registered(user=tokens.user, base_url=public_base(request))
     return token_response(request, tokens, status=201)
 
 
@@ -54,7 +59,7 @@ async def register(request: Request, auth: AuthService) -> HTTPResponse:
     answers={200: (TokensOut, "Logged in (the tokens are also set as cookies)")},
     errors={
         401: "Unknown account or wrong password",
-        403: CROSS_SITE,
+        403: CROSS_SITE + ", or the account is disabled (code `account_disabled`)",
         429: "Too many attempts for this account or address",
     },
 )

@@ -44,8 +44,16 @@ The GPU endpoint is stored only: the server never calls it, so LAN addresses are
 
 TAGS: Final = [
     {"name": "status", "description": "Welcome, liveness, readiness and database status."},
-    {"name": "auth", "description": "Register, log in, refresh the tokens, log out."},
-    {"name": "account", "description": "The signed-in user: profile, GPU endpoint, sessions."},
+    {
+        "name": "auth",
+        "description": "Register, log in, refresh the tokens, log out; links from mails: "
+        "reset a forgotten password, verify the email address, confirm a new one.",
+    },
+    {
+        "name": "account",
+        "description": "The signed-in user: profile, GPU endpoint, sessions, email change, "
+        "verification mail, security activity.",
+    },
     {"name": "collection", "description": "Items of the collection and their images."},
 ]
 
@@ -63,6 +71,11 @@ ERROR_TEXT: Final = {
     503: "The database (or another part) is unavailable; try again shortly",
     507: "The image storage is full",
 }
+UNVERIFIED_TAG: Final = "collection"
+UNVERIFIED_TEXT: Final = (
+    "The email address is not verified and this server requires it "
+    "(`REQUIRE_EMAIL_VERIFICATION`; code `email_unverified`)"
+)
 RETRY_AFTER: Final = {"schema": {"type": "integer", "minimum": 1}, "required": True}
 PATH_TYPES: Final[dict[str, Schema]] = {
     "uuid": {"type": "string", "format": "uuid"},
@@ -250,6 +263,9 @@ def _operation(
         str(status): _answer(answer, components) for status, answer in declared.answers.items()
     }
     errors = dict.fromkeys(_implied_errors(declared, method, bool(path_params)), "")
+    if declared.auth and declared.tag == UNVERIFIED_TAG:
+        also = f"{ERROR_TEXT[403]}; or: {UNVERIFIED_TEXT[0].lower()}{UNVERIFIED_TEXT[1:]}"
+        errors[403] = also if 403 in errors else UNVERIFIED_TEXT
     errors.update(declared.errors)
     for status, text in errors.items():
         responses.setdefault(

@@ -134,6 +134,7 @@ class UserOut(BaseModel):
 
     id: uuid.UUID
     email: str = Field(examples=["ada@example.com"])
+    email_verified: bool
     username: str | None = Field(examples=["ada"])
     gpu_endpoint: str | None = Field(examples=["http://192.168.1.20:8000"])
     created_at: datetime
@@ -230,6 +231,7 @@ def user_json(user: User) -> dict[str, Any]:
     return {
         "id": str(user.id),
         "email": user.email,
+        "email_verified": user.email_verified,
         "username": user.username,
         "gpu_endpoint": user.gpu_endpoint,
         "created_at": user.created_at.isoformat(),

@@ -1,4 +1,4 @@
-"""Command line: `python -m gamecoll serve|migrate|cleanup|storage ...|images backfill`."""
+"""Command line: `python -m gamecoll serve|migrate|cleanup|storage|images|users ...`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 
 from gamecoll.commands import images as images_commands
 from gamecoll.commands import storage as storage_commands
+from gamecoll.commands import users as users_commands
 from gamecoll.config import ConfigError, load_settings
 
 
@@ -21,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     storage_commands.add_parser(sub)
     images_commands.add_parser(sub)
+    users_commands.add_parser(sub)
     return parser
 
 
@@ -49,4 +51,6 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(storage_commands.run(args, settings))
     if args.command == "images":
         return asyncio.run(images_commands.run_backfill(settings))
+    if args.command == "users":
+        return asyncio.run(users_commands.run_users(args, settings))
     return 2

@@ -1,4 +1,4 @@
-"""`python -m gamecoll cleanup`: delete rows past their use, print one line saying what.
+"""`python -m gamecoll cleanup`: delete rows past their use (account mail too), print one line.
 
 Exit codes: 0 done (or another instance is running the clean-up right now), 2 the database
 could not be reached.

@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 
 from sanic import HTTPResponse, Request
 
-from gamecoll.errors import CsrfFailed, InvalidToken, NotAuthenticated
+from gamecoll.errors import CsrfFailed, EmailUnverified, InvalidToken, NotAuthenticated
 from gamecoll.http.body import FORM_TYPES, form_data, media_type
 from gamecoll.http.cookies import read_cookie
 from gamecoll.models import Item
@@ -19,6 +19,8 @@ from gamecoll.services.sessions import Principal
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
+# With REQUIRE_EMAIL_VERIFICATION, these need a verified address (settings and login do not).
+VERIFIED_ONLY = ("/collection", "/gallery")
 
 H = TypeVar("H", bound=Callable[..., Awaitable[HTTPResponse]])
 
@@ -95,6 +97,7 @@ async def authenticate_with_item(
         access_token=token, item_id=item_id
     )
     request.ctx.auth_via = "bearer"
+    check_verified(request, found[0])
     return cast(tuple[Principal, Item | None], found)
 
 
@@ -142,9 +145,18 @@ def authenticated(handler: H) -> H:
     @wraps(handler)
     async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
         request.ctx.principal = await authenticate(request)
+        check_verified(request, request.ctx.principal)
         return await handler(request, *args, **kwargs)
 
     return cast(H, wrapper)
+
+
+def check_verified(request: Request, found: Principal) -> None:
+    """Refuse the collection to an unverified account when REQUIRE_EMAIL_VERIFICATION is on."""
+    if request.path.startswith(VERIFIED_ONLY) and request.app.ctx.services.verification.blocks(
+        found.user
+    ):
+        raise EmailUnverified()
 
 
 def principal(request: Request) -> Principal:

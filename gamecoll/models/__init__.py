@@ -1,8 +1,20 @@
 """Tortoise models; this package is the single `models` app."""
 
+from gamecoll.models.activity import ActivityEntry
 from gamecoll.models.item import Item
+from gamecoll.models.mail import AccountToken, OutboxMail
 from gamecoll.models.rate_limit import LoginFailure, RateCounter
 from gamecoll.models.session import RefreshToken, Session
 from gamecoll.models.user import User
 
-__all__ = ["Item", "LoginFailure", "RateCounter", "RefreshToken", "Session", "User"]
+__all__ = [
+    "AccountToken",
+    "ActivityEntry",
+    "Item",
+    "LoginFailure",
+    "OutboxMail",
+    "RateCounter",
+    "RefreshToken",
+    "Session",
+    "User",
+]

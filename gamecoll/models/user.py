@@ -19,6 +19,9 @@ class User(Model):
     gpu_endpoint = fields.CharField(max_length=2048, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    # Added by migration 3 (account mail): kept last so that the columns' order matches it.
+    email_verified = fields.BooleanField(default=False, db_default=False)
+    disabled_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "users"

@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 from tortoise.exceptions import IntegrityError
 
-from gamecoll.errors import Conflict, InvalidCredentials, ValidationFailed
+from gamecoll.errors import AccountDisabled, Conflict, InvalidCredentials, ValidationFailed
 from gamecoll.models import User
 from gamecoll.services import rules
+from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
@@ -30,6 +31,7 @@ class AuthService:
         self.limiter = limiter
         self.checks = checks
         self.sessions = sessions
+        self.listeners: list[SecurityListener] = []  # security events (the activity log)
 
     async def register(
         self,
@@ -106,10 +108,16 @@ class AuthService:
         # Counted per account (its id), or per typed name when no account matches.
         valid = await self.checks.check(user=user, password=password, typed=account)
         if user is None or not valid:
+            if user is not None:
+                await emit(self.listeners, "login_failed", user.id)
             raise InvalidCredentials()
+        if user.disabled_at is not None:  # told only to someone who knows the password
+            await emit(self.listeners, "login_failed", user.id)
+            raise AccountDisabled()
         if self.hasher.needs_rehash(user.password_hash):
             user.password_hash = await self.hasher.hash(password)
             await user.save(update_fields=["password_hash", "updated_at"])
+        await emit(self.listeners, "login_succeeded", user.id)
         return await self.sessions.start(user=user, ip=ip, user_agent=user_agent)
 
     @staticmethod

@@ -11,6 +11,9 @@ What each kind of row is still good for, and so when it goes:
 - A rate counter whose window has passed counts the same as no counter.
 - A login-failure row counts the same as none once the account is no longer locked and the run
   of failures is older than the limiter remembers.
+- Account mail (`purge_account_mail`, given by the container): mails sent over a week ago,
+  account tokens (reset, verification, email change) expired or used over a day ago, and
+  security activity older than `ACTIVITY_RETENTION_DAYS`.
 
 Each statement deletes at most `batch_size` rows, so a batch holds locks briefly; a run goes on
 until nothing is left and is idempotent. One run at a time on PostgreSQL (advisory lock).
@@ -40,6 +43,9 @@ TOKEN_EXPIRY_MARGIN = timedelta(hours=1)
 """Spent refresh tokens stay this long after they expire (clocks of instances differ)."""
 BATCH_SIZE = 1000
 
+AccountMailPurge = Callable[[datetime], Awaitable[dict[str, int]]]
+"""Purges sent mails, spent account tokens and old activity; returns counts by kind."""
+
 
 @dataclass(frozen=True)
 class CleanupReport:
@@ -49,18 +55,30 @@ class CleanupReport:
     refresh_tokens: int = 0
     rate_counters: int = 0
     login_failures: int = 0
+    mails: int = 0
+    account_tokens: int = 0
+    activity: int = 0
 
     @property
     def total(self) -> int:
         """Return the number of rows removed."""
-        return self.sessions + self.refresh_tokens + self.rate_counters + self.login_failures
+        return (
+            self.sessions
+            + self.refresh_tokens
+            + self.rate_counters
+            + self.login_failures
+            + self.mails
+            + self.account_tokens
+            + self.activity
+        )
 
     def line(self) -> str:
         """Say what was removed, in one line."""
         return (
             f"cleanup removed {self.sessions} ended session(s), "
             f"{self.refresh_tokens} refresh token(s), {self.rate_counters} rate counter(s), "
-            f"{self.login_failures} login-failure record(s)"
+            f"{self.login_failures} login-failure record(s), {self.mails} sent mail(s), "
+            f"{self.account_tokens} account token(s), {self.activity} activity record(s)"
         )
 
 
@@ -72,10 +90,12 @@ class CleanupService:
         *,
         refresh_lifetime: timedelta,
         longest_rate_window: int,
+        account_mail: AccountMailPurge | None = None,
         batch_size: int = BATCH_SIZE,
     ) -> None:
         self.refresh_lifetime = refresh_lifetime
         self.longest_rate_window = longest_rate_window
+        self.account_mail = account_mail
         self.batch_size = batch_size
 
     async def run(self, now: datetime | None = None) -> CleanupReport:
@@ -99,11 +119,15 @@ class CleanupService:
         failures = await self._drain(
             partial(cleanup_sql.delete_old_login_failures, unix - FAILURE_MEMORY_SECONDS, unix)
         )
+        mail = await self.account_mail(now) if self.account_mail is not None else {}
         return CleanupReport(
             sessions=sessions,
             refresh_tokens=tokens,
             rate_counters=counters,
             login_failures=failures,
+            mails=mail.get("mails", 0),
+            account_tokens=mail.get("account_tokens", 0),
+            activity=mail.get("activity", 0),
         )
 
     async def _drain_sessions(self, kind: str, before: datetime) -> tuple[int, int]:

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import timedelta
+from functools import partial
 
 from gamecoll.config import Settings
 from gamecoll.security.tokens import TokenCodec
+from gamecoll.services.account_tokens import AccountTokens
+from gamecoll.services.activity import ActivityLog, purge_account_mail
 from gamecoll.services.auth import AuthService
 from gamecoll.services.cleanup import CleanupService
+from gamecoll.services.email_change import EmailChangeService
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.image_checks import ImageLimits
 from gamecoll.services.image_workers import ImageWorkers
 from gamecoll.services.items import ItemService
+from gamecoll.services.mail import MailTemplates, build_transport
+from gamecoll.services.outbox import BATCH, Outbox
 from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
+from gamecoll.services.recovery import RecoveryService
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
+from gamecoll.services.verification import VerificationService
 from gamecoll.storage import Storage
 from gamecoll.storage.factory import build_storage
 
@@ -34,6 +42,11 @@ class Services:
     images: ImageWorkers
     items: ItemService
     cleanup: CleanupService
+    outbox: Outbox
+    recovery: RecoveryService
+    verification: VerificationService
+    email_change: EmailChangeService
+    activity: ActivityLog
 
     def all(self) -> list[object]:
         """Return every service, for dependency injection by type."""
@@ -74,9 +87,54 @@ def build_services(settings: Settings) -> Services:
     images = build_image_workers(settings)
     items = ItemService(storage=storage, images=images)
     users.cleanups.append(items.delete_user_files)  # the account's files go with it
+    outbox = Outbox(
+        templates=MailTemplates(),
+        transport=build_transport(
+            smtp_url=settings.smtp_url,
+            sender=settings.mail_from,
+            timeout=settings.mail_timeout_seconds,
+            production=settings.production,
+        ),
+        retry_seconds=settings.mail_retry_seconds,
+        lease_seconds=settings.mail_timeout_seconds * BATCH + 60,
+    )
+    limiter.limits["forgot"] = (settings.rate_limit_forgot_per_hour, 3600)
+    limiter.limits["mail_address"] = (settings.rate_limit_mail_per_address_per_hour, 3600)
+    tokens = AccountTokens()
+    recovery = RecoveryService(
+        tokens=tokens,
+        outbox=outbox,
+        hasher=hasher,
+        checks=checks,
+        sessions=sessions,
+        limiter=limiter,
+        reset_lifetime=timedelta(minutes=settings.password_reset_token_minutes),
+    )
+    verification = VerificationService(
+        tokens=tokens,
+        outbox=outbox,
+        limiter=limiter,
+        lifetime=timedelta(hours=settings.email_token_hours),
+        required=settings.require_email_verification,
+    )
+    email_change = EmailChangeService(
+        tokens=tokens,
+        outbox=outbox,
+        checks=checks,
+        limiter=limiter,
+        lifetime=timedelta(hours=settings.email_token_hours),
+    )
+    activity = ActivityLog(
+        retention=timedelta(days=settings.activity_retention_days),
+        outbox=outbox,
+        public_base_url=settings.public_base_url,
+    )
+    for service in (auth, sessions, users, recovery, email_change):
+        service.listeners.append(activity.listen)
     cleanup = CleanupService(
         refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
         longest_rate_window=max(window for _, window in limiter.limits.values()),
+        account_mail=partial(purge_account_mail, activity),
     )
     return Services(
         hasher=hasher,
@@ -88,6 +146,11 @@ def build_services(settings: Settings) -> Services:
         images=images,
         items=items,
         cleanup=cleanup,
+        outbox=outbox,
+        recovery=recovery,
+        verification=verification,
+        email_change=email_change,
+        activity=activity,
     )
 
 

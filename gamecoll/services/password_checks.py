@@ -37,3 +37,7 @@ class PasswordChecks:
             return False
         await self.limiter.clear_failures(account=key)
         return True
+
+    async def forgive(self, user: User) -> None:
+        """Forget the account's failed checks (a reset by mail, or an operator's enable)."""
+        await self.limiter.clear_failures(account=failure_key(user, ""))

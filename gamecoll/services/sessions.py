@@ -16,6 +16,7 @@ from gamecoll.models import Item, RefreshToken, Session, User
 from gamecoll.models.fixed_sql import FixedSelect, db_value, python_value
 from gamecoll.security.csrf import new_csrf_token
 from gamecoll.security.tokens import Claims, TokenCodec, TokenError, token_hash
+from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.clock import utcnow
 
 # last_used_at is written at most this often per session on ordinary requests.
@@ -89,6 +90,7 @@ class SessionService:
         self.access_lifetime = access_lifetime
         self.refresh_lifetime = refresh_lifetime
         self.reuse_grace = reuse_grace
+        self.listeners: list[SecurityListener] = []  # sessions ended, by reason
 
     async def start(self, *, user: User, ip: str, user_agent: str) -> IssuedTokens:
         """Open a new session for a user who just proved who they are."""
@@ -251,9 +253,12 @@ class SessionService:
 
     async def end(self, *, session_id: uuid.UUID, reason: str) -> None:
         """End one session; its tokens fail from now on."""
-        await Session.filter(id=session_id, revoked_at__isnull=True).update(
+        ended = await Session.filter(id=session_id, revoked_at__isnull=True).update(
             revoked_at=utcnow(), revoked_reason=reason
         )
+        if ended and self.listeners:
+            row = await Session.get(id=session_id)
+            await emit(self.listeners, f"session_ended:{reason}", row.user_id)
 
     async def end_all(
         self, *, user_id: uuid.UUID, reason: str, keep: uuid.UUID | None = None
@@ -262,7 +267,10 @@ class SessionService:
         query = Session.filter(user_id=user_id, revoked_at__isnull=True)
         if keep is not None:
             query = query.exclude(id=keep)
-        return await query.update(revoked_at=utcnow(), revoked_reason=reason)
+        ended: int = await query.update(revoked_at=utcnow(), revoked_reason=reason)
+        if ended:
+            await emit(self.listeners, f"session_ended:{reason}", user_id)
+        return ended
 
     async def live(self, *, user_id: uuid.UUID) -> list[Session]:
         """List a user's live sessions, most recently used first."""
@@ -279,3 +287,4 @@ class SessionService:
         ).update(revoked_at=utcnow(), revoked_reason="revoked")
         if not ended:
             raise NotFound("No live session with this id.")
+        await emit(self.listeners, "session_ended:revoked", user_id)

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from gamecoll.errors import ValidationFailed
 from gamecoll.models import User
 from gamecoll.services import rules
+from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.sessions import Principal, SessionService
@@ -26,6 +27,7 @@ class UserService:
         self.checks = checks
         self.sessions = sessions
         self.cleanups: list[AccountCleanup] = []
+        self.listeners: list[SecurityListener] = []  # security events (the activity log)
 
     async def set_gpu_endpoint(self, *, user: User, gpu_endpoint: str | None) -> User:
         """Store (or clear) the URL of the user's GPU server; the server never calls it."""
@@ -52,6 +54,7 @@ class UserService:
         await self.sessions.end_all(
             user_id=user.id, reason="password_changed", keep=principal.session.id
         )
+        await emit(self.listeners, "password_changed", user.id)
 
     async def delete_account(self, *, principal: Principal, password: str) -> None:
         """Delete the user and all they own, after checking the password (counted, as above)."""

@@ -7,6 +7,7 @@ from typing import Any
 from sanic import HTTPResponse, Request
 
 from gamecoll.errors import (
+    AccountDisabled,
     AppError,
     Conflict,
     InvalidCredentials,
@@ -17,6 +18,7 @@ from gamecoll.errors import (
 )
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticate, check_origin, client_ip, user_agent
+from gamecoll.http.links import public_base
 from gamecoll.services.sessions import SessionService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, current_principal, form_text, go, is_htmx, safe_next
@@ -26,6 +28,7 @@ NOTICES = {
     "logged_out": "You are logged out.",
     "deleted": "Your account and everything in it have been deleted.",
     "ended": "That session has ended. Log in again to continue.",
+    "password_reset": "Your password has been reset and every session signed out. Log in.",
 }
 
 
@@ -89,7 +92,7 @@ async def login_submit(request: Request) -> HTTPResponse:
             ip=client_ip(request),
             user_agent=user_agent(request),
         )
-    except (ValidationFailed, InvalidCredentials, RateLimited) as exc:
+    except (ValidationFailed, InvalidCredentials, RateLimited, AccountDisabled) as exc:
         return _form_error(request, page="login", values=values, error=exc)
     request.ctx.new_tokens = tokens
     return go(request, safe_next(values["next"]))
@@ -125,6 +128,9 @@ async def register_submit(request: Request) -> HTTPResponse:
         )
     except (ValidationFailed, Conflict, RateLimited) as exc:
         return _form_error(request, page="register", values=values, error=exc)
+    await request.app.ctx.services.verification.registered(
+        user=tokens.user, base_url=public_base(request)
+    )
     request.ctx.new_tokens = tokens
     return go(request, safe_next(values["next"]))
 

@@ -42,6 +42,12 @@ def render_error(request: Request, error: AppError) -> HTTPResponse:
         if from_htmx(request):
             return HTTPResponse(status=200, headers={**PAGE_HEADERS, "hx-redirect": target})
         return redirect(target, status=303, headers=dict(PAGE_HEADERS))
+    if error.code == "email_unverified":
+        # The settings page says why, and has the button for a new link.
+        target = "/settings?notice=unverified#account"
+        if from_htmx(request):
+            return HTTPResponse(status=200, headers={**PAGE_HEADERS, "hx-redirect": target})
+        return redirect(target, status=303, headers=dict(PAGE_HEADERS))
     title = TITLES.get(error.status, "Error")
     message = error.detail
     if error.status == 403 and error.code == "csrf_failed":

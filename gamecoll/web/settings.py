@@ -8,15 +8,18 @@ from typing import Any, Final
 
 from sanic import HTTPResponse, Request
 
-from gamecoll.errors import AppError, RateLimited, ValidationFailed
+from gamecoll.errors import AppError, MailUnavailable, RateLimited, ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
-from gamecoll.models import Session
+from gamecoll.http.links import public_base
+from gamecoll.models import ActivityEntry, Session
+from gamecoll.services.activity import ActivityLog
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, form_text, go, is_htmx
 from gamecoll.web.rendering import renderer
+from gamecoll.web.verification import account_state
 
 SAVED: Final = {
     "gpu": "GPU endpoint saved.",
@@ -24,10 +27,12 @@ SAVED: Final = {
     "password": "Password changed. Every other session has been signed out.",
     "session": "That session has been signed out.",
     "others": "Every other session has been signed out.",
+    "email": "A link is on its way to the new address; the change happens when you use it.",
 }
 # Each section's state (values, errors, message) in the context, and its template.
 SECTIONS: Final = {
     "gpu": "settings/_gpu.html",
+    "email": "settings/_email.html",
     "password": "settings/_password.html",
     "sessions_state": "settings/_sessions.html",
     "delete": "settings/_delete.html",
@@ -86,6 +91,35 @@ def _session_rows(live: list[Session], current: uuid.UUID) -> list[dict[str, Any
     ]
 
 
+RECENT_ACTIVITY: Final = 10
+EVENT_NAMES: Final = {
+    "login_succeeded": "Logged in",
+    "login_failed": "Failed login",
+    "logout": "Logged out",
+    "refresh_reuse_detected": "Stolen session suspected (a refresh token was reused)",
+    "password_changed": "Password changed",
+    "password_reset": "Password reset by email",
+    "email_change_requested": "Email change asked",
+    "email_changed": "Email address changed",
+    "session_ended": "Session signed out",
+    "account_disabled": "Account disabled",
+    "account_enabled": "Account enabled",
+}
+
+
+def _activity_rows(entries: list[ActivityEntry]) -> list[dict[str, Any]]:
+    return [
+        {
+            "event": EVENT_NAMES.get(e.event, e.event),
+            "when": when(e.created_at),
+            "when_iso": e.created_at.isoformat(),
+            "ip": e.ip,
+            "device": describe_agent(e.user_agent) if e.user_agent else "",
+        }
+        for e in entries
+    ]
+
+
 def _empty_section() -> dict[str, Any]:
     return {"form": {}, "errors": {}, "message": ""}
 
@@ -95,6 +129,8 @@ async def _settings_context(request: Request, **sections: dict[str, Any]) -> dic
     who = principal(request)
     sessions: SessionService = request.app.ctx.services.sessions
     live = await sessions.live(user_id=who.user.id)
+    activity: ActivityLog = request.app.ctx.services.activity
+    recent, _ = await activity.page(user_id=who.user.id, limit=RECENT_ACTIVITY)
     state = {name: _empty_section() for name in SECTIONS}
     state.update(sections)
     saved = request.args.get("saved", "")
@@ -107,7 +143,9 @@ async def _settings_context(request: Request, **sections: dict[str, Any]) -> dic
         state[section]["message"] = SAVED[saved]
     return context(
         request,
+        **account_state(request),
         sessions=_session_rows(live, who.session.id),
+        activity=_activity_rows(recent),
         gpu_endpoint=who.user.gpu_endpoint or "",
         **state,
     )
@@ -177,6 +215,33 @@ async def settings_password(request: Request) -> HTTPResponse:
     if not is_htmx(request):
         return go(request, "/settings?saved=password#password")
     return await _answer(request, "password", {**_empty_section(), "message": SAVED["password"]})
+
+
+@bp.post("/settings/email")
+@authenticated
+async def settings_email(request: Request) -> HTTPResponse:
+    """Ask to change the email address; a link goes to the new one."""
+    form = form_data(request)
+    new_email = form_text(form, "new_email")
+    try:
+        await request.app.ctx.services.email_change.request(
+            user=principal(request).user,
+            new_email=new_email,
+            current_password=form_text(form, "current_password"),
+            base_url=public_base(request),
+        )
+    except (ValidationFailed, RateLimited, MailUnavailable) as exc:
+        error = "" if exc.fields else exc.detail
+        state = {
+            "form": {"new_email": new_email},
+            "errors": exc.fields,
+            "message": "",
+            "error": error,
+        }
+        return await _answer(request, "email", state, status=exc.status, headers=exc.headers)
+    if not is_htmx(request):
+        return go(request, "/settings?saved=email#email")
+    return await _answer(request, "email", {**_empty_section(), "message": SAVED["email"]})
 
 
 @bp.post("/settings/sessions/<session_id:uuid>/end")

@@ -13,6 +13,9 @@ from tests.api.openapi_contract import Contract
 from tests.conftest import LiveApp
 from tests.helpers import PASSWORD, bearer, error_of, unique_email
 from tests.images import plain_jpeg, png_with_alpha
+from tests.mailbox import SmtpServer, app_env, link_in, smtp, token_of
+
+__all__ = ["app_env", "smtp"]  # the contract's app sends its mail to a real SMTP server
 
 ITEMS = "/collection/items"
 PAGES = {"/login", "/register", "/gallery", "/settings", "/logout", "/static/{name}"}
@@ -47,10 +50,26 @@ async def test_document_is_valid_openapi_and_leaves_the_pages_out(live: LiveApp)
     assert all(op_id.isidentifier() and op_id[0].islower() for op_id in ids), ids
     assert {"login", "register", "refreshTokens", "getMe", "listItems", "createItem"} <= set(ids)
     assert {"getItemThumbnail", "logout", "deleteItem"} <= set(ids)
+    mail_ids = {"forgotPassword", "resetPassword", "verifyEmail", "resendVerification"}
+    assert mail_ids | {"changeEmail", "confirmEmailChange", "listActivity"} <= set(ids)
     text = str(spec)
     assert "model_config" not in text and "*/*" not in text
     schemas = spec["components"]["schemas"]
-    for name in ("User", "TokenResponse", "Item", "ItemPage", "ItemImage", "Session", "Error"):
+    for name in (
+        "User",
+        "TokenResponse",
+        "Item",
+        "ItemPage",
+        "ItemImage",
+        "Session",
+        "Error",
+        "Accepted",
+        "ActivityPage",
+        "ForgotPasswordRequest",
+        "ResetPasswordRequest",
+        "EmailTokenRequest",
+        "EmailChangeRequest",
+    ):
         assert schemas[name]["title"] == name
     for path, methods in spec["paths"].items():
         for method, op in methods.items():
@@ -72,17 +91,28 @@ async def test_document_is_valid_openapi_and_leaves_the_pages_out(live: LiveApp)
 async def test_every_api_route_is_documented(live: LiveApp) -> None:
     from gamecoll.api.docs import declared_operation
 
-    api_blueprints = {"status", "auth", "account", "items", "item_images"}
+    api_blueprints = {
+        "status",
+        "auth",
+        "account",
+        "items",
+        "item_images",
+        "recovery",
+        "verification",
+        "email_change",
+        "activity",
+    }
     for route in live.app.router.routes:
         blueprint = route.name.split(".")[1] if route.name.count(".") >= 2 else ""
         if blueprint in api_blueprints:
             assert declared_operation(route.handler) is not None, route.path
 
 
-async def test_every_answer_matches_the_document(live: LiveApp) -> None:
+async def test_every_answer_matches_the_document(live: LiveApp, smtp: SmtpServer) -> None:
     contract = Contract(await document(live))
     async with live.client(event_hooks={"response": [contract.hook()]}) as http:
         await walk(http)
+        await walk_account_mail(http, smtp)
     assert contract.problems == []
     succeeded = {op_id for op_id, status in contract.seen if status < 400}
     assert succeeded == contract.operation_ids(), contract.operation_ids() - succeeded
@@ -220,3 +250,59 @@ async def walk_items(http: httpx.AsyncClient, auth: dict[str, str]) -> None:
     assert (await http.delete(url, headers=auth)).status_code == 204
     assert (await http.get(url, headers=auth)).status_code == 404
     assert (await http.get(f"{ITEMS}/not-a-uuid", headers=auth)).status_code == 404
+
+
+async def walk_account_mail(http: httpx.AsyncClient, smtp: SmtpServer) -> None:
+    """Verification, activity, email change and reset, with the links from the mails."""
+    email = unique_email()
+    made = await http.post("/auth/register", json={"email": email, "password": PASSWORD})
+    assert made.status_code == 201 and made.json()["user"]["email_verified"] is False
+    http.cookies.clear()
+    auth = bearer(made.json())
+
+    assert (await http.post("/auth/email/verify/resend", headers=auth)).status_code == 202
+    mails = await smtp.wait_for(email, count=2, subject="Confirm your email")
+    token = token_of(link_in(mails[-1], "/verify"))
+    assert (await http.post("/auth/email/verify", json={"token": token})).status_code == 204
+    used = await http.post("/auth/email/verify", json={"token": token})
+    assert error_of(used)["code"] == "token_invalid"
+    assert (await http.post("/auth/email/verify/resend", headers=auth)).status_code == 409
+    me = await http.get("/auth/user/me", headers=auth)
+    assert me.json()["email_verified"] is True
+
+    for password in ("not the password", PASSWORD):  # two entries in the activity log
+        await http.post("/auth/login", json={"email": email, "password": password})
+    http.cookies.clear()
+    page = await http.get("/auth/activity", params={"limit": 1}, headers=auth)
+    assert page.status_code == 200 and len(page.json()["activity"]) == 1
+    cursor = page.json()["next_cursor"]
+    assert cursor is not None
+    rest = await http.get("/auth/activity", params={"cursor": cursor}, headers=auth)
+    assert rest.status_code == 200
+    bad_cursor = await http.get("/auth/activity", params={"cursor": "nope"}, headers=auth)
+    assert bad_cursor.status_code == 400
+    assert (await http.get("/auth/activity")).status_code == 401
+
+    new_email = unique_email()
+    wrong = {"new_email": new_email, "current_password": "not the password"}
+    refused = await http.put("/auth/email", json=wrong, headers=auth)
+    assert error_of(refused)["fields"]["current_password"]
+    change = {"new_email": new_email, "current_password": PASSWORD}
+    asked = await http.put("/auth/email", json=change, headers=auth)
+    assert asked.status_code == 202 and new_email in asked.json()["message"]
+    [confirm_mail] = await smtp.wait_for(new_email, subject="Confirm your new email")
+    confirm = {"token": token_of(link_in(confirm_mail, "/email/confirm"))}
+    assert (await http.post("/auth/email/confirm", json=confirm)).status_code == 204
+    assert (await http.get("/auth/user/me", headers=auth)).json()["email"] == new_email
+
+    forgot = await http.post("/auth/password/forgot", json={"email": new_email})
+    assert forgot.status_code == 202
+    [reset_mail] = await smtp.wait_for(new_email, subject="Reset your")
+    reset_token = token_of(link_in(reset_mail, "/reset"))
+    weak = await http.post("/auth/password/reset", json={"token": reset_token, "new_password": "x"})
+    assert error_of(weak)["fields"]["new_password"]
+    reset = {"token": reset_token, "new_password": PASSWORD + "?"}
+    assert (await http.post("/auth/password/reset", json=reset)).status_code == 204
+    assert (await http.get("/auth/user/me", headers=auth)).status_code == 401
+    unknown = await http.post("/auth/password/reset", json=reset)
+    assert error_of(unknown)["code"] == "token_invalid"

@@ -27,6 +27,7 @@ type ApiError = Schemas["Error"];
 const user: Schemas["User"] = {
   id: "5b4f6c4e-8d1c-4b8e-9b7a-2f6f1d1f0c11",
   email: "ada@example.com",
+  email_verified: false,
   username: null,
   gpu_endpoint: "http://192.168.1.20:8000",
   created_at: "2026-12-01T10:00:00+00:00",

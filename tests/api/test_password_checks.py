@@ -79,6 +79,20 @@ async def test_account_deletion_guesses_lock_even_the_right_password(
     assert (await client.get("/auth/user/me", headers=bearer(tokens))).status_code == 200
 
 
+async def test_email_change_guesses_lock_even_the_right_password(
+    client: httpx.AsyncClient,
+) -> None:
+    tokens = await register(client)
+    email = tokens["user"]["email"]
+    for _ in range(3):
+        wrong = {"new_email": unique_email(), "current_password": "not the password"}
+        answer = await client.put("/auth/email", json=wrong, headers=bearer(tokens))
+        assert error_of(answer)["fields"]["current_password"]
+    right = {"new_email": unique_email(), "current_password": PASSWORD}
+    assert_locked(await client.put("/auth/email", json=right, headers=bearer(tokens)))
+    assert_locked(await client.post("/auth/login", json={"email": email, "password": PASSWORD}))
+
+
 async def test_email_and_username_share_one_count(client: httpx.AsyncClient) -> None:
     email = unique_email()
     await register(client, email=email, username="sharedcount")

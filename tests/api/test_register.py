@@ -36,7 +36,15 @@ async def test_register_returns_user_tokens_and_cookies(client: httpx.AsyncClien
     assert body["user"]["email"] == email  # stored lowercased
     assert body["user"]["username"] == "Ada_Lovelace"
     assert body["user"]["gpu_endpoint"] == "http://192.168.1.20:8000"
-    assert set(body["user"]) == {"id", "email", "username", "gpu_endpoint", "created_at"}
+    assert set(body["user"]) == {
+        "id",
+        "email",
+        "email_verified",
+        "username",
+        "gpu_endpoint",
+        "created_at",
+    }
+    assert body["user"]["email_verified"] is False
     assert response.headers["cache-control"] == "no-store"
     cookies = response.headers.get_list("set-cookie")
     access = next(c for c in cookies if c.startswith("gc_access="))

@@ -20,27 +20,32 @@ NFD_JOSE = unicodedata.normalize("NFD", "josé@example.com")
 FULLWIDTH_ADMIN = "".join(chr(ord(c) + 0xFEE0) for c in "admin") + "@example.com"
 
 # (email, username, username_key) as the old code stored them: only lowercased.
+# (email, username, username_key) as the old code stored them: only lowercased; then the
+# columns of later migrations (email_verified, disabled_at), which the rewrite leaves alone.
 OLD_ROWS = [
-    (FULLWIDTH_ADMIN, "Ｂｏｂ".lower(), "ｂｏｂ"),  # noqa: RUF001 - fullwidth on purpose
-    ("admin@example.com", None, None),  # already normal: keeps its email
-    (NFD_JOSE, "Jose", "jose"),
-    ("straße@example.com", None, None),
-    ("adm\u0131n@example.org", None, None),
+    (FULLWIDTH_ADMIN, "Ｂｏｂ".lower(), "ｂｏｂ", False, None),  # noqa: RUF001 - fullwidth on purpose
+    ("admin@example.com", None, None, True, None),  # already normal: keeps its email
+    (NFD_JOSE, "Jose", "jose", True, None),
+    ("straße@example.com", None, None, False, None),
+    ("adm\u0131n@example.org", None, None, False, None),
 ]
 EXPECTED = [
-    (FULLWIDTH_ADMIN, "ｂｏｂ", "bob"),  # noqa: RUF001 - the normal form was taken
-    ("admin@example.com", None, None),
-    (unicodedata.normalize("NFC", "josé@example.com"), "Jose", "jose"),
-    ("strasse@example.com", None, None),
-    ("admin@example.org", None, None),
+    (FULLWIDTH_ADMIN, "ｂｏｂ", "bob", False, None),  # noqa: RUF001 - the normal form was taken
+    ("admin@example.com", None, None, True, None),
+    (unicodedata.normalize("NFC", "josé@example.com"), "Jose", "jose", True, None),
+    ("strasse@example.com", None, None, False, None),
+    ("admin@example.org", None, None, False, None),
 ]
 
 
 INSERT = (
-    'INSERT INTO "users" (id, email, username, username_key, password_hash, '
-    "created_at, updated_at) VALUES (?, ?, ?, ?, 'x', ?, ?)"
+    'INSERT INTO "users" (id, email, username, username_key, email_verified, disabled_at, '
+    "password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'x', ?, ?)"
 )
-SELECT = 'SELECT email, username, username_key FROM "users" ORDER BY created_at'
+SELECT = (
+    'SELECT email, username, username_key, email_verified, disabled_at FROM "users" '
+    "ORDER BY created_at"
+)
 FORGET = 'DELETE FROM "aerich" WHERE version = ?'
 
 
@@ -58,7 +63,7 @@ async def _store_old_rows(url: str) -> list[tuple[Any, ...]]:
     if url.startswith("sqlite://"):
         with sqlite3.connect(url[len("sqlite://") :]) as conn:
             conn.executemany(
-                INSERT, [(str(r[0]), *r[1:4], *(d.isoformat() for d in r[4:])) for r in rows]
+                INSERT, [(str(r[0]), *r[1:6], *(d.isoformat() for d in r[6:])) for r in rows]
             )
             conn.execute(FORGET, (MIGRATION,))
             return [tuple(r) for r in conn.execute(SELECT)]

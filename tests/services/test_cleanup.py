@@ -15,7 +15,16 @@ import pytest
 
 from gamecoll.config import PROJECT_ROOT
 from gamecoll.db import CLEANUP_LOCK_ID
-from gamecoll.models import LoginFailure, RateCounter, RefreshToken, Session, User
+from gamecoll.models import (
+    AccountToken,
+    ActivityEntry,
+    LoginFailure,
+    OutboxMail,
+    RateCounter,
+    RefreshToken,
+    Session,
+    User,
+)
 from gamecoll.services.cleanup import CleanupService
 from gamecoll.services.clock import utcnow
 from tests.conftest import Database, LiveApp, _pg_url, base_env, require_postgres
@@ -23,7 +32,7 @@ from tests.helpers import bearer, register, unique_email
 
 NOTHING = (
     "cleanup removed 0 ended session(s), 0 refresh token(s), 0 rate counter(s), "
-    "0 login-failure record(s)"
+    "0 login-failure record(s), 0 sent mail(s), 0 account token(s), 0 activity record(s)"
 )
 
 
@@ -77,6 +86,36 @@ async def old_token(session: Session, *, age: timedelta, spent: bool) -> str:
     return digest
 
 
+async def old_mail(*, sent_ago: timedelta | None) -> OutboxMail:
+    now = utcnow()
+    return await OutboxMail.create(
+        to_address=unique_email(),
+        subject="Reset your password",
+        text_body="text",
+        html_body="<p>html</p>",
+        created_at=now - (sent_ago or timedelta()),
+        next_attempt_at=now,
+        sent_at=None if sent_ago is None else now - sent_ago,
+    )
+
+
+async def old_link_token(
+    user: User, *, expires_in: timedelta, used_ago: timedelta | None = None
+) -> str:
+    now = utcnow()
+    digest = secrets.token_hex(32)
+    await AccountToken.create(
+        token_hash=digest,
+        user=user,
+        purpose="reset",
+        password_marker="m",
+        created_at=now - timedelta(days=3),
+        expires_at=now + expires_in,
+        used_at=None if used_ago is None else now - used_ago,
+    )
+    return digest
+
+
 async def test_old_rows_go_live_rows_stay_and_a_second_run_removes_nothing(
     live: LiveApp, client: httpx.AsyncClient
 ) -> None:
@@ -119,12 +158,31 @@ async def test_old_rows_go_live_rows_stay_and_a_second_run_removes_nothing(
         key="locked", failures=30, locked_until=now + 600, last_failure_at=now - 7200
     )
     await LoginFailure.create(key="recent", failures=2, locked_until=0, last_failure_at=now - 60)
+    # Account mail: mails sent over a week ago, link tokens expired or used over a day ago, and
+    # activity older than ACTIVITY_RETENTION_DAYS (90) go; the rest stays.
+    sent_long_ago = await old_mail(sent_ago=timedelta(days=8))
+    kept_mails = [(await old_mail(sent_ago=day)).id, (await old_mail(sent_ago=None)).id]
+    gone_links = [
+        await old_link_token(user, expires_in=-hour),
+        await old_link_token(user, expires_in=hour, used_ago=2 * day),
+    ]
+    kept_links = [
+        await old_link_token(user, expires_in=hour),
+        await old_link_token(user, expires_in=hour, used_ago=hour),
+    ]
+    old_entry = await ActivityEntry.create(
+        user=user, event="login_succeeded", created_at=utcnow() - timedelta(days=91)
+    )
+    await ActivityEntry.create(
+        user=user, event="login_succeeded", created_at=utcnow() - timedelta(days=89)
+    )
+    activity_kept = await ActivityEntry.filter(user_id=user.id).count() - 1
 
     code, output = await cleanup_command(live)
     assert code == 0
     assert output.strip() == (
         "cleanup removed 2 ended session(s), 5 refresh token(s), 1 rate counter(s), "
-        "1 login-failure record(s)"
+        "1 login-failure record(s), 1 sent mail(s), 2 account token(s), 1 activity record(s)"
     )
     assert not await Session.filter(id__in=[expired.id, revoked.id]).exists()
     assert not await RefreshToken.filter(token_hash__in=gone).exists()
@@ -138,6 +196,12 @@ async def test_old_rows_go_live_rows_stay_and_a_second_run_removes_nothing(
     assert await RateCounter.filter(key="register:203.0.113.9").exists()
     assert not await RateCounter.filter(key="login:203.0.113.9").exists()
     assert sorted(await LoginFailure.all().values_list("key", flat=True)) == ["locked", "recent"]
+    assert not await OutboxMail.filter(id=sent_long_ago.id).exists()
+    assert await OutboxMail.filter(id__in=kept_mails).count() == 2
+    assert not await AccountToken.filter(token_hash__in=gone_links).exists()
+    assert await AccountToken.filter(token_hash__in=kept_links).count() == 2
+    assert not await ActivityEntry.filter(id=old_entry.id).exists()
+    assert await ActivityEntry.filter(user_id=user.id).count() == activity_kept
 
     code, output = await cleanup_command(live)
     assert (code, output.strip()) == (0, NOTHING)

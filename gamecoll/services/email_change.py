@@ -1,0 +1,94 @@
+"""Changing the account's email: a link to the new address, a notice to the old one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from gamecoll.errors import Conflict, MailUnavailable, ValidationFailed
+from gamecoll.models import User
+from gamecoll.services import rules
+from gamecoll.services.account_tokens import EMAIL_CHANGE, AccountTokens
+from gamecoll.services.activity import SecurityListener, emit
+from gamecoll.services.outbox import Outbox
+from gamecoll.services.password_checks import PasswordChecks
+from gamecoll.services.rate_limits import RateLimiter
+from gamecoll.services.recovery import limit_mail_to
+
+
+class EmailChangeService:
+    """Move an account to a new address once the new address proves it is reachable."""
+
+    def __init__(
+        self,
+        *,
+        tokens: AccountTokens,
+        outbox: Outbox,
+        checks: PasswordChecks,
+        limiter: RateLimiter,
+        lifetime: timedelta,
+    ) -> None:
+        self.tokens = tokens
+        self.outbox = outbox
+        self.checks = checks
+        self.limiter = limiter
+        self.lifetime = lifetime
+        self.listeners: list[SecurityListener] = []
+
+    async def request(
+        self, *, user: User, new_email: str, current_password: str, base_url: str
+    ) -> str:
+        """Ask to change the address; the answer does not say whether the new one is taken.
+
+        The password check counts toward the account's lockout like every other one. Return
+        the new address as it will be stored (normalised).
+        """
+        if not await self.checks.check(user=user, password=current_password):
+            raise ValidationFailed(
+                "The current password is not right.",
+                fields={"current_password": "The current password is not right."},
+            )
+        address = rules.clean_email(new_email, field="new_email")
+        if address == user.email:
+            raise ValidationFailed(fields={"new_email": "This is already your email address."})
+        if not self.outbox.enabled:
+            raise MailUnavailable()
+        await limit_mail_to(self.limiter, address)
+        if not await User.filter(email=address).exists():
+            token = await self.tokens.issue(
+                user=user, purpose=EMAIL_CHANGE, lifetime=self.lifetime, new_email=address
+            )
+            await self.outbox.enqueue(
+                "email_change",
+                to=address,
+                link=f"{base_url}/email/confirm?token={token}",
+                hours=int(self.lifetime.total_seconds() // 3600),
+            )
+        await emit(self.listeners, "email_change_requested", user.id)
+        # The old address hears of it either way, so the two cases look alike to the asker.
+        await self.outbox.enqueue(
+            "email_change_notice",
+            to=user.email,
+            new_email=address,
+            forgot_link=f"{base_url}/forgot",
+        )
+        return address
+
+    async def confirm(self, *, token: str) -> tuple[User, str]:
+        """Apply the change with the token from the new address; return the user and old one."""
+        valid = await self.tokens.check(token, purpose=EMAIL_CHANGE)
+        user, new_email = valid.user, str(valid.new_email)
+        old_email = user.email
+        try:
+            async with in_transaction():
+                await self.tokens.spend(valid)
+                await User.filter(id=user.id).update(email=new_email, email_verified=True)
+                await self.outbox.enqueue("email_changed", to=old_email, new_email=new_email)
+        except IntegrityError:
+            raise Conflict("Another account took this address meanwhile.") from None
+        self.outbox.wake()
+        await emit(self.listeners, "email_changed", user.id)
+        user.email, user.email_verified = new_email, True
+        return user, old_email
