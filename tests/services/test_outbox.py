@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from gamecoll.models import OutboxMail
 from tests.conftest import Database, LiveApp, start_app, stop_app
 from tests.mailbox import SmtpServer, app_env, smtp
@@ -45,6 +47,7 @@ async def test_a_mail_waits_while_smtp_is_down(live: LiveApp, smtp: SmtpServer) 
     assert row.sent_at is not None and row.attempts >= 2
 
 
+@pytest.mark.parametrize("db_kind", ["postgres"])  # SQLite runs one instance only
 async def test_two_instances_send_each_mail_once(
     database: Database, smtp: SmtpServer, app_env: dict[str, str]
 ) -> None:
