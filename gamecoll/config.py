@@ -7,7 +7,7 @@ import os
 import re
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -473,8 +473,3 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = No
     if settings.storage_backend == "s3":
         check_s3_settings(settings)
     return settings
-
-
-def settings_names() -> list[str]:
-    """List the dataclass fields; used by the docs test to keep .env.example complete."""
-    return [f.name for f in fields(Settings)]

@@ -67,12 +67,6 @@ class NotFound(AppError):
     message = "Nothing is here."
 
 
-class MethodNotAllowed(AppError):
-    status = 405
-    code = "method_not_allowed"
-    message = "This method is not allowed here."
-
-
 class Conflict(AppError):
     status = 409
     code = "conflict"

@@ -111,8 +111,3 @@ def hash_rounds(password_hash: str) -> int:
         return int(parts[2])
     except (IndexError, ValueError):
         return 0
-
-
-def constant_time_equal(a: str, b: str) -> bool:
-    """Compare two secrets without leaking where they differ."""
-    return hmac.compare_digest(a.encode(), b.encode())

@@ -100,10 +100,6 @@ class Storage(Protocol):
         """Return a file's size and time of writing; StorageNotFound when there is none."""
         ...
 
-    async def exists(self, key: str) -> bool:
-        """Tell whether a file is stored under `key`."""
-        ...
-
     async def delete(self, key: str) -> None:
         """Remove a file; a missing file is not an error."""
         ...

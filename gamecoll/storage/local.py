@@ -217,15 +217,6 @@ class LocalStorage:
             raise _translate(exc) from exc
         return FileInfo(size=size, modified=modified)
 
-    async def exists(self, key: str) -> bool:
-        """Tell whether a regular file is stored under `key`."""
-        path = self._path(key)
-        return await asyncio.to_thread(self._exists_sync, path)
-
-    def _exists_sync(self, path: Path) -> bool:
-        self._check_inside(path)
-        return path.is_file()
-
     # -- delete ------------------------------------------------------------------------------
 
     async def delete(self, key: str) -> None:

@@ -250,14 +250,6 @@ class S3Storage:
             size=int(answer["ContentLength"]), modified=answer["LastModified"].timestamp()
         )
 
-    async def exists(self, key: str) -> bool:
-        """Tell whether the object is there."""
-        try:
-            await self.stat(key)
-        except StorageNotFound:
-            return False
-        return True
-
     async def delete(self, key: str) -> None:
         """Remove the object; a missing one is not an error (S3 answers 204 either way)."""
         name = self._name(key)

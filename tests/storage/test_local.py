@@ -61,7 +61,7 @@ async def test_save_writes_the_file_under_the_root(storage: LocalStorage, root: 
 
     assert (root / USER / "a1b2c3.jpg").read_bytes() == b"jpeg bytes"
     assert all_files(root) == [USER, key]  # no temporary file left
-    assert await storage.exists(key)
+    assert (await storage.stat(key)).size == len(b"jpeg bytes")
 
 
 async def test_save_replaces_an_existing_file(storage: LocalStorage, root: Path) -> None:
@@ -107,15 +107,13 @@ async def test_blocking_io_runs_in_worker_threads(
     monkeypatch.setattr(asyncio, "to_thread", spying_to_thread)
     key = f"{USER}/t.jpg"
     await storage.save(key, b"data")
-    await storage.exists(key)
+    await storage.stat(key)
     stored = await storage.open(key)
     _ = [chunk async for chunk in stored.chunks()]
     await collect(storage)
     await storage.delete(key)
 
-    assert {"_save_sync", "_exists_sync", "_size_sync", "open", "read", "_delete_sync"} <= set(
-        calls
-    )
+    assert {"_save_sync", "_stat_sync", "_size_sync", "open", "read", "_delete_sync"} <= set(calls)
 
 
 # -- failures leave nothing behind ------------------------------------------------------------
@@ -243,7 +241,7 @@ async def test_unsafe_keys_are_refused_everywhere(
     with pytest.raises(ValueError):
         await storage.open(key)
     with pytest.raises(ValueError):
-        await storage.exists(key)
+        await storage.stat(key)
     with pytest.raises(ValueError):
         await storage.delete(key)
     assert all_files(root) == []
