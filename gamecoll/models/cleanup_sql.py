@@ -1,23 +1,19 @@
 """The clean-up's statements: each deletes at most one batch of rows nobody needs any more.
 
-Written once with `$n` placeholders (sent as `?n` to SQLite); every statement picks its rows
+Written once with `$n` placeholders (see gamecoll/models/sql.py); every statement picks its rows
 through an index or a primary key and deletes at most `limit` of them, so a batch holds its
 locks briefly whatever the size of the table.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from gamecoll.models.fixed_sql import db_value
-from gamecoll.models.rate_limit import RateCounter
 from gamecoll.models.session import RefreshToken, Session
-
-_PLACEHOLDER = re.compile(r"\$(\d+)")
-
+from gamecoll.models.sql import execute, is_postgres
 
 DIALECTS = ("postgres", "sqlite")
 
@@ -90,13 +86,7 @@ OLD_LOGIN_FAILURES = _delete(
 
 
 async def _run(statement: dict[str, str], values: Sequence[Any]) -> tuple[int, Sequence[Any]]:
-    db = RateCounter._meta.db  # one connection holds every table
-    if db.capabilities.dialect == "postgres":
-        sql = statement["postgres"]
-    else:
-        sql = _PLACEHOLDER.sub(r"?\1", statement["sqlite"])
-    rows_affected, rows = await db.execute_query(sql, list(values))
-    return rows_affected, rows
+    return await execute(statement["postgres" if is_postgres() else "sqlite"], values)
 
 
 async def delete_tokens_of_ended_sessions(kind: str, before: datetime, limit: int) -> int:

@@ -3,7 +3,7 @@ than the database's own work.
 
 Tortoise builds a query's SQL (pypika) and resolves its filters on every call; for a primary
 key read that is most of a request's CPU. A `FixedSelect` holds the statement as text, with
-`$1, $2, ...` placeholders (sent as `?1, ?2, ...` to SQLite) and `{alias}` where an aliased
+`$1, $2, ...` placeholders (the convention of gamecoll/models/sql.py) and `{alias}` where an aliased
 table's columns go, runs it through the model's connection like any Tortoise query (so
 transactions, logging and error translation are unchanged), and turns rows back into models
 with Tortoise's own conversion.
@@ -11,16 +11,15 @@ with Tortoise's own conversion.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
 
 from tortoise.models import Model
 
-M = TypeVar("M", bound=Model)
+from gamecoll.models.sql import is_postgres, sqlite_placeholders
 
-_PLACEHOLDER = re.compile(r"\$(\d+)")
+M = TypeVar("M", bound=Model)
 
 
 def db_value(model: type[Model], field: str, value: Any) -> Any:
@@ -67,12 +66,12 @@ class FixedSelect:
     @cached_property
     def sqlite_sql(self) -> str:
         """The statement with `?n` placeholders, for SQLite."""
-        return _PLACEHOLDER.sub(r"?\1", self.postgres_sql)
+        return sqlite_placeholders(self.postgres_sql)
 
     async def rows(self, *values: Any) -> Sequence[Mapping[str, Any]]:
         """Run the statement with these values, in placeholder order, and return its rows."""
         db = self._model._meta.db
-        sql = self.postgres_sql if db.capabilities.dialect == "postgres" else self.sqlite_sql
+        sql = self.postgres_sql if is_postgres(db) else self.sqlite_sql
         _, rows = await db.execute_query(sql, list(values))
         return rows
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from gamecoll.models import RateCounter
+from gamecoll.models.sql import ping
 
 log = logging.getLogger("gamecoll.health")
 
@@ -16,9 +16,8 @@ DB_CHECK_SECONDS = 2.0
 async def database_ok() -> bool:
     """Run `SELECT 1` within two seconds; False on any failure."""
     try:
-        conn = RateCounter._meta.db
         async with asyncio.timeout(DB_CHECK_SECONDS):
-            await conn.execute_query("SELECT 1")
+            await ping()
     except Exception as exc:  # any failure means "not reachable"
         log.warning("database check failed: %s", exc)
         return False

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from gamecoll.models import OutboxMail
-from gamecoll.models.fixed_sql import db_value, python_value
+from gamecoll.models.fixed_sql import python_value
+from gamecoll.models.outbox_sql import lease_due_mails
 from gamecoll.services.clock import utcnow
 from gamecoll.services.mail import Mail, MailTemplates, Transport
 
@@ -28,14 +29,6 @@ MAX_RETRY_WAIT: Final = timedelta(hours=1)
 SENT_KEPT_FOR: Final = timedelta(days=7)
 POLL_SECONDS: Final = 5.0
 STOP_WAIT_SECONDS: Final = 5.0
-
-_CLAIM: Final = (
-    'UPDATE "mail_outbox" SET "leased_until" = $1, "attempts" = "attempts" + 1 '
-    'WHERE "id" IN (SELECT "id" FROM "mail_outbox" WHERE "sent_at" IS NULL '
-    'AND "next_attempt_at" <= $2 AND ("leased_until" IS NULL OR "leased_until" < $2) '
-    'ORDER BY "next_attempt_at" LIMIT $3{lock}) '
-    'RETURNING "id", "to_address", "subject", "text_body", "html_body", "attempts"'
-)
 
 
 class MailUnavailableError(Exception):
@@ -101,21 +94,8 @@ class Outbox:
                 return sent
 
     async def _claim(self) -> list[dict[str, Any]]:
-        db = OutboxMail._meta.db
         now = utcnow()
-        postgres = db.capabilities.dialect == "postgres"
-        sql = _CLAIM.format(lock=" FOR UPDATE SKIP LOCKED" if postgres else "")
-        if not postgres:
-            sql = sql.replace("$1", "?1").replace("$2", "?2").replace("$3", "?3")
-        rows = await db.execute_query_dict(
-            sql,
-            [
-                db_value(OutboxMail, "leased_until", now + self.lease),
-                db_value(OutboxMail, "next_attempt_at", now),
-                BATCH,
-            ],
-        )
-        return [dict(row) for row in rows]
+        return await lease_due_mails(now=now, until=now + self.lease, limit=BATCH)
 
     async def _deliver(self, row: dict[str, Any]) -> int:
         assert self.transport is not None

@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from gamecoll.errors import RateLimited
-from gamecoll.models import RateCounter
+from gamecoll.models import rate_limit_sql
 
 # A run of failures older than this is forgotten.
 FAILURE_MEMORY_SECONDS = 3600
-
-
-def _sql(query: str, dialect: str) -> str:
-    """Rewrite `?` placeholders as `$1, $2, ...` for PostgreSQL."""
-    if dialect != "postgres":
-        return query
-    parts = query.split("?")
-    out = parts[0]
-    for index, part in enumerate(parts[1:], start=1):
-        out += f"${index}{part}"
-    return out
-
-
-async def _query(query: str, values: list[Any]) -> list[dict[str, Any]]:
-    conn = RateCounter._meta.db
-    # execute_query_dict always fetches; execute_query drops RETURNING rows on PostgreSQL.
-    rows = await conn.execute_query_dict(_sql(query, conn.capabilities.dialect), values)
-    return [dict(row) for row in rows]
 
 
 class RateLimiter:
@@ -57,16 +38,8 @@ class RateLimiter:
         limit, window = self.limits[action]
         now = int(time.time())
         start = now - now % window
-        rows = await _query(
-            "INSERT INTO rate_counters (key, window_start, count) VALUES (?, ?, 1) "
-            "ON CONFLICT (key) DO UPDATE SET "
-            "count = CASE WHEN rate_counters.window_start = excluded.window_start "
-            "THEN rate_counters.count + 1 ELSE 1 END, "
-            "window_start = excluded.window_start "
-            "RETURNING count",
-            [f"{action}:{ip}"[:200], start],
-        )
-        if rows and int(rows[0]["count"]) > limit:
+        count = await rate_limit_sql.count_request(f"{action}:{ip}"[:200], start)
+        if count > limit:
             raise RateLimited(
                 start + window - now,
                 f"Too many {action} requests from your address; "
@@ -76,11 +49,9 @@ class RateLimiter:
     async def check_account(self, *, account: str) -> None:
         """Refuse a password check for an account locked after failed attempts."""
         now = int(time.time())
-        rows = await _query(
-            "SELECT locked_until FROM login_failures WHERE key = ?", [account[:400]]
-        )
-        if rows and int(rows[0]["locked_until"]) > now:
-            wait = int(rows[0]["locked_until"]) - now
+        until = await rate_limit_sql.locked_until(account[:400])
+        if until > now:
+            wait = until - now
             raise RateLimited(
                 wait,
                 f"Too many failed logins or password checks for this account; "
@@ -90,24 +61,14 @@ class RateLimiter:
     async def record_failure(self, *, account: str) -> None:
         """Count a failed password check; past the limit, lock for a time that doubles."""
         now = int(time.time())
-        rows = await _query(
-            "INSERT INTO login_failures (key, failures, locked_until, last_failure_at) "
-            "VALUES (?, 1, 0, ?) ON CONFLICT (key) DO UPDATE SET "
-            "failures = CASE WHEN login_failures.last_failure_at < ? THEN 1 "
-            "ELSE login_failures.failures + 1 END, "
-            "last_failure_at = excluded.last_failure_at "
-            "RETURNING failures",
-            [account[:400], now, now - FAILURE_MEMORY_SECONDS],
+        failures = await rate_limit_sql.count_failure(
+            account[:400], now, now - FAILURE_MEMORY_SECONDS
         )
-        failures = int(rows[0]["failures"]) if rows else 1
         over = failures - self.failures_before_lockout
         if over >= 0:
             wait = min(self.lockout_max_seconds, self.lockout_base_seconds * 2 ** min(over, 20))
-            await _query(
-                "UPDATE login_failures SET locked_until = ? WHERE key = ?",
-                [now + wait, account[:400]],
-            )
+            await rate_limit_sql.lock_until(account[:400], now + wait)
 
     async def clear_failures(self, *, account: str) -> None:
         """Forget failed password checks after a success."""
-        await _query("DELETE FROM login_failures WHERE key = ?", [account[:400]])
+        await rate_limit_sql.clear_failures(account[:400])
