@@ -13,13 +13,12 @@ from gamecoll.api.schemas import (
     PasswordConfirmIn,
     SessionsOut,
     UserOut,
-    session_json,
-    user_json,
 )
 from gamecoll.http.body import parse_json
 from gamecoll.http.cookies import clear_auth_cookies
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.responses import no_content, private_json
+from gamecoll.services.account_json import session_json, user_json
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
 

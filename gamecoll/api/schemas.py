@@ -16,7 +16,6 @@ from pydantic import (
     model_validator,
 )
 
-from gamecoll.models import Session, User
 from gamecoll.security.passwords import MAX_LENGTH, MIN_LENGTH
 from gamecoll.services.rules import EMAIL_MAX, GPU_ENDPOINT_MAX
 
@@ -224,28 +223,3 @@ class WelcomeOut(BaseModel):
     message: str
     version: str
     docs: DocLinks
-
-
-def user_json(user: User) -> dict[str, Any]:
-    """Shape a user for the API; never a hash."""
-    return {
-        "id": str(user.id),
-        "email": user.email,
-        "email_verified": user.email_verified,
-        "username": user.username,
-        "gpu_endpoint": user.gpu_endpoint,
-        "created_at": user.created_at.isoformat(),
-    }
-
-
-def session_json(session: Session, *, current_id: object) -> dict[str, Any]:
-    """Shape a session for the sessions list."""
-    return {
-        "id": str(session.id),
-        "created_at": session.created_at.isoformat(),
-        "last_used_at": session.last_used_at.isoformat(),
-        "expires_at": session.expires_at.isoformat(),
-        "user_agent": session.user_agent,
-        "ip": session.ip,
-        "current": session.id == current_id,
-    }

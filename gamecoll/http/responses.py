@@ -6,8 +6,8 @@ from typing import Any
 
 from sanic import HTTPResponse, Request, json
 
-from gamecoll.api.schemas import user_json
 from gamecoll.http.cookies import set_auth_cookies
+from gamecoll.services.account_json import user_json
 from gamecoll.services.sessions import IssuedTokens
 
 NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}

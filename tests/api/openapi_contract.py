@@ -1,7 +1,14 @@
-"""Check real answers against the OpenAPI document: status, media type, headers and body."""
+"""Check real answers against the OpenAPI document: status, media type, headers and body.
+
+Bodies are validated against the document's own response schemas, read as closed: an object
+schema that lists its properties accepts no other key. So the JSON the app sends (shaped in
+`services/*_json.py` and `http/responses.py`) and the schemas the document shows (the `*Out`
+models of `api/`) are held together both ways: no field missing, none undocumented.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -15,6 +22,18 @@ from referencing.jsonschema import DRAFT202012
 DOCUMENT_URI = "urn:gamecoll:openapi"
 
 
+def closed(schema: Any) -> Any:
+    """Copy a schema with every object that lists its properties closed to any other key."""
+    if isinstance(schema, list):
+        return [closed(part) for part in schema]
+    if not isinstance(schema, dict):
+        return schema
+    shut = {key: closed(value) for key, value in schema.items()}
+    if "properties" in shut and "additionalProperties" not in shut:
+        shut["additionalProperties"] = False
+    return shut
+
+
 @dataclass
 class Contract:
     """The document, and what the answers seen so far did to it."""
@@ -24,7 +43,9 @@ class Contract:
     problems: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        resource = Resource.from_contents(self.spec, default_specification=DRAFT202012)
+        answers = copy.deepcopy(self.spec)
+        answers["components"] = closed(answers.get("components", {}))
+        resource = Resource.from_contents(answers, default_specification=DRAFT202012)
         self.registry: Registry[Any] = Registry().with_resource(DOCUMENT_URI, resource)
         self.routes: list[tuple[re.Pattern[str], str, dict[str, Any]]] = []
         for path, methods in self.spec["paths"].items():
@@ -41,7 +62,7 @@ class Contract:
 
     def validate(self, instance: Any, schema: dict[str, Any]) -> list[str]:
         """Validate a JSON value against a schema of the document (with its $refs)."""
-        wrapped = {"$ref": DOCUMENT_URI + schema["$ref"]} if "$ref" in schema else schema
+        wrapped = {"$ref": DOCUMENT_URI + schema["$ref"]} if "$ref" in schema else closed(schema)
         validator = Draft202012Validator(wrapped, registry=self.registry)
         return [
             f"{list(error.absolute_path)}: {error.message}"
