@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def names_read_by_config() -> set[str]:
-    source = (ROOT / "gamecoll" / "config.py").read_text()
+    source = "".join(path.read_text() for path in (ROOT / "gamecoll" / "config").glob("*.py"))
     names: set[str] = set()
     for call in re.findall(r"r\.(?:get|raw)\(\(?([^)]*)\)", source):
         names.update(re.findall(r'"([A-Z][A-Z0-9_]+)"', call))

@@ -89,7 +89,7 @@ def test_production_needs_a_real_secret() -> None:
 def test_development_secret_is_generated_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import gamecoll.config as config
+    import gamecoll.config.loader as config
 
     monkeypatch.setattr(config, "VAR_DIR", tmp_path)
     monkeypatch.setattr(config, "DEV_SECRET_FILE", tmp_path / "dev-jwt-secret")
