@@ -9,7 +9,9 @@ from gamecoll.storage.base import (
     StorageUnavailable,
     StoredFile,
 )
-from gamecoll.storage.local import LocalFile, LocalStorage, validate_key
+from gamecoll.storage.keys import validate_key
+from gamecoll.storage.local import LocalStorage
+from gamecoll.storage.local_file import LocalFile
 
 __all__ = [
     "FileInfo",

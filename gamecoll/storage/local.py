@@ -7,93 +7,19 @@ import builtins
 import contextlib
 import errno
 import os
-import re
 import stat
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
-from gamecoll.storage.base import (
-    DEFAULT_CHUNK_SIZE,
-    FileInfo,
-    StorageError,
-    StorageFull,
-    StorageNotFound,
-    StorageUnavailable,
-)
+from gamecoll.storage.base import FileInfo, StorageNotFound
+from gamecoll.storage.keys import NAME, validate_key
+from gamecoll.storage.local_file import LocalFile, fsync_directory, os_failure, unlink_quietly
 
-_COMPONENT = r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,254}"
-_KEY = re.compile(rf"{_COMPONENT}(?:/{_COMPONENT})*")
-_NAME = re.compile(_COMPONENT)
-MAX_KEY_LENGTH = 1024
 TEMP_PREFIX = ".tmp-"
 TEMP_SUFFIX = ".part"
-_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 _SAVE_ATTEMPTS = 3  # a concurrent delete may remove an emptied folder between mkdir and create
-
-
-def validate_key(key: str) -> str:
-    """Return `key` if it is a safe relative POSIX path, else raise ValueError.
-
-    Allowed: components of [A-Za-z0-9._-] joined by "/", none empty or starting with a dot
-    (so no "..", no hidden or temporary names), no leading "/", no backslash.
-    """
-    if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH or _KEY.fullmatch(key) is None:
-        raise ValueError(f"invalid storage key: {key!r}")
-    return key
-
-
-def _translate(exc: OSError) -> StorageError:
-    """Map an OS error to StorageFull (no space or quota) or StorageUnavailable."""
-    if exc.errno in _FULL_ERRNOS:
-        return StorageFull()
-    return StorageUnavailable()
-
-
-def _unlink_quietly(path: str | Path) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@dataclass(frozen=True, slots=True)
-class LocalFile:
-    """A file on the local disk, opened for streaming (see `StoredFile`)."""
-
-    key: str
-    path: Path
-    size: int
-
-    async def chunks(self, chunk_size: int = DEFAULT_CHUNK_SIZE) -> AsyncIterator[bytes]:
-        """Yield the content in chunks, each read in a worker thread."""
-        if chunk_size <= 0:
-            raise ValueError("chunk_size must be positive")
-        try:
-            handle = await asyncio.to_thread(self.path.open, "rb")
-        except FileNotFoundError as exc:
-            raise StorageNotFound() from exc
-        except OSError as exc:
-            raise _translate(exc) from exc
-        try:
-            while True:
-                try:
-                    chunk = await asyncio.to_thread(handle.read, chunk_size)
-                except OSError as exc:
-                    raise _translate(exc) from exc
-                if not chunk:
-                    return
-                yield chunk
-        finally:
-            handle.close()
 
 
 class LocalStorage:
@@ -146,17 +72,17 @@ class LocalStorage:
                 os.fsync(handle.fileno())
             os.replace(temp_name, path)
         except BaseException as exc:
-            _unlink_quietly(temp_name)
+            unlink_quietly(temp_name)
             if isinstance(exc, OSError):
-                raise _translate(exc) from exc
+                raise os_failure(exc) from exc
             raise
         try:
             for folder in synced_dirs:
-                _fsync_directory(folder)
+                fsync_directory(folder)
         except OSError as exc:
             # The rename may not survive a crash: report the failure and leave nothing behind.
-            _unlink_quietly(path)
-            raise _translate(exc) from exc
+            unlink_quietly(path)
+            raise os_failure(exc) from exc
 
     def _create_temp(self, directory: Path) -> tuple[int, str, builtins.list[Path]]:
         """Create the folders and a temporary file; return it and the folders to fsync."""
@@ -174,9 +100,9 @@ class LocalStorage:
             except FileNotFoundError as exc:
                 if attempt + 1 < _SAVE_ATTEMPTS:
                     continue  # the folder was pruned by a concurrent delete: make it again
-                raise _translate(exc) from exc
+                raise os_failure(exc) from exc
             except OSError as exc:
-                raise _translate(exc) from exc
+                raise os_failure(exc) from exc
             # The file's folder, plus the parent of every folder this save created.
             synced = [directory] + [folder.parent for folder in missing]
             return fd, temp_name, list(dict.fromkeys(synced))
@@ -197,7 +123,7 @@ class LocalStorage:
         except (FileNotFoundError, NotADirectoryError) as exc:
             raise StorageNotFound() from exc
         except OSError as exc:
-            raise _translate(exc) from exc
+            raise os_failure(exc) from exc
         if not stat.S_ISREG(info.st_mode):
             raise StorageNotFound()
         return info.st_size
@@ -214,7 +140,7 @@ class LocalStorage:
         except FileNotFoundError as exc:
             raise StorageNotFound() from exc
         except OSError as exc:
-            raise _translate(exc) from exc
+            raise os_failure(exc) from exc
         return FileInfo(size=size, modified=modified)
 
     # -- delete ------------------------------------------------------------------------------
@@ -231,7 +157,7 @@ class LocalStorage:
         except (FileNotFoundError, NotADirectoryError):
             pass
         except OSError as exc:
-            raise _translate(exc) from exc
+            raise os_failure(exc) from exc
         self._prune(path.parent)
 
     def _prune(self, directory: Path) -> None:
@@ -267,7 +193,7 @@ class LocalStorage:
                 # ENOTEMPTY: a file appeared while deleting; go round again.
                 if exc.errno == errno.ENOTEMPTY and attempt + 1 < _SAVE_ATTEMPTS:
                     continue
-                raise _translate(exc) from exc
+                raise os_failure(exc) from exc
         self._prune(path.parent)
 
     def _remove_tree(self, directory: Path) -> None:
@@ -318,12 +244,12 @@ class LocalStorage:
         try:
             with os.scandir(directory) as entries:
                 return sorted(
-                    entry.name for entry in entries if _NAME.fullmatch(entry.name) is not None
+                    entry.name for entry in entries if NAME.fullmatch(entry.name) is not None
                 )
         except (FileNotFoundError, NotADirectoryError):
             return []
         except OSError as exc:
-            raise _translate(exc) from exc
+            raise os_failure(exc) from exc
 
     def _walk_sync(self, rel: str) -> builtins.list[str]:
         path = self.root / rel
@@ -339,7 +265,7 @@ class LocalStorage:
                 keys.extend(self._walk_sync(f"{rel}/{name}"))
             return keys
         except OSError as exc:
-            raise _translate(exc) from exc
+            raise os_failure(exc) from exc
 
     # -- maintenance -------------------------------------------------------------------------
 
@@ -366,5 +292,5 @@ class LocalStorage:
                 except FileNotFoundError:
                     continue
                 except OSError as exc:
-                    raise _translate(exc) from exc
+                    raise os_failure(exc) from exc
         return removed

@@ -3,8 +3,7 @@
 One aiobotocore client per process, opened by `start()` at server start and closed by `close()`.
 Keys are the same `<user id>/<name>` as on the local disk, under an optional prefix. A PUT is
 atomic on every S3 server: a reader sees the whole object or none. Errors become StorageError
-subclasses here, so that the services map them to HTTP without knowing about S3; the S3 error
-code goes to the log for the operator.
+subclasses (s3_errors.py), so that the services map them to HTTP without knowing about S3.
 """
 
 from __future__ import annotations
@@ -20,20 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import aiohttp
 from aiobotocore.session import get_session
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from gamecoll.storage.base import (
     DEFAULT_CHUNK_SIZE,
     FileInfo,
-    StorageError,
-    StorageFull,
     StorageNotFound,
     StorageUnavailable,
 )
-from gamecoll.storage.local import validate_key
+from gamecoll.storage.keys import check_prefix, validate_key
+from gamecoll.storage.s3_errors import TRANSIENT, storage_error
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -49,48 +46,6 @@ MAX_ATTEMPTS: Final = 2
 POOL_CONNECTIONS: Final = 64
 DELETE_BATCH: Final = 1000
 """DeleteObjects takes at most 1000 keys a call."""
-
-_NOT_FOUND: Final = frozenset({"NoSuchKey", "404", "NotFound"})
-_FULL: Final = frozenset(
-    {
-        "QuotaExceeded",  # Ceph RGW (bucket or user quota), SeaweedFS
-        "EntityTooLarge",  # a size limit set on the server
-        "InsufficientStorage",
-        "XMinioStorageFull",  # MinIO
-        "StorageFull",
-    }
-)
-_TRANSIENT: Final = (BotoCoreError, aiohttp.ClientError, asyncio.TimeoutError, OSError)
-
-
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _status(exc: ClientError) -> int:
-    return int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-
-
-def _translate(exc: BaseException, action: str, key: str) -> StorageError:
-    """Map a client failure to StorageNotFound, StorageFull or StorageUnavailable (and log it)."""
-    if isinstance(exc, ClientError):
-        code = _code(exc)
-        if code in _NOT_FOUND:
-            return StorageNotFound()
-        if code in _FULL or _status(exc) == 507:
-            log.error("object storage is full: %s %s answered %s", action, key, code)
-            return StorageFull()
-        log.error("object storage refused %s %s: %s (HTTP %s)", action, key, code, _status(exc))
-        return StorageUnavailable()
-    log.error("object storage unreachable during %s %s: %s", action, key, exc)
-    return StorageUnavailable()
-
-
-def check_prefix(prefix: str) -> None:
-    """Raise ValueError unless `prefix` is "" or the start of a valid key (as LocalStorage)."""
-    if prefix == "":
-        return
-    validate_key(prefix[:-1] if prefix.endswith("/") else prefix)
 
 
 @dataclass(slots=True)
@@ -118,8 +73,8 @@ class S3File:
             while True:
                 try:
                     chunk = await body.read(chunk_size)
-                except _TRANSIENT as exc:
-                    raise _translate(exc, "reading", self.key) from exc
+                except TRANSIENT as exc:
+                    raise storage_error(exc, "reading", self.key) from exc
                 if not chunk:
                     return
                 yield chunk
@@ -220,8 +175,8 @@ class S3Storage:
         digest = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
         try:
             await client.put_object(Bucket=self.bucket, Key=name, Body=data, ContentMD5=digest)
-        except (ClientError, *_TRANSIENT) as exc:
-            raise _translate(exc, "writing", key) from exc
+        except (ClientError, *TRANSIENT) as exc:
+            raise storage_error(exc, "writing", key) from exc
 
     async def get(self, key: str) -> tuple[int, Any]:
         """GET an object: its size and its unread body."""
@@ -229,8 +184,8 @@ class S3Storage:
         client = await self._s3()
         try:
             answer = await client.get_object(Bucket=self.bucket, Key=name)
-        except (ClientError, *_TRANSIENT) as exc:
-            raise _translate(exc, "opening", key) from exc
+        except (ClientError, *TRANSIENT) as exc:
+            raise storage_error(exc, "opening", key) from exc
         return int(answer["ContentLength"]), answer["Body"]
 
     async def open(self, key: str) -> S3File:
@@ -244,8 +199,8 @@ class S3Storage:
         client = await self._s3()
         try:
             answer = await client.head_object(Bucket=self.bucket, Key=name)
-        except (ClientError, *_TRANSIENT) as exc:
-            raise _translate(exc, "checking", key) from exc
+        except (ClientError, *TRANSIENT) as exc:
+            raise storage_error(exc, "checking", key) from exc
         return FileInfo(
             size=int(answer["ContentLength"]), modified=answer["LastModified"].timestamp()
         )
@@ -256,8 +211,8 @@ class S3Storage:
         client = await self._s3()
         try:
             await client.delete_object(Bucket=self.bucket, Key=name)
-        except (ClientError, *_TRANSIENT) as exc:
-            error = _translate(exc, "deleting", key)
+        except (ClientError, *TRANSIENT) as exc:
+            error = storage_error(exc, "deleting", key)
             if not isinstance(error, StorageNotFound):
                 raise error from exc
 
@@ -282,8 +237,8 @@ class S3Storage:
             answer = await client.delete_objects(
                 Bucket=self.bucket, Delete={"Objects": objects, "Quiet": True}
             )
-        except (ClientError, *_TRANSIENT) as exc:
-            raise _translate(exc, "deleting", keys[0]) from exc
+        except (ClientError, *TRANSIENT) as exc:
+            raise storage_error(exc, "deleting", keys[0]) from exc
         errors = answer.get("Errors", [])
         if errors:
             log.error("object storage kept %d object(s): %s", len(errors), errors[0])
@@ -305,5 +260,5 @@ class S3Storage:
                     except ValueError:
                         continue  # not one of ours
                     yield key
-        except (ClientError, *_TRANSIENT) as exc:
-            raise _translate(exc, "listing", prefix or "/") from exc
+        except (ClientError, *TRANSIENT) as exc:
+            raise storage_error(exc, "listing", prefix or "/") from exc

@@ -12,7 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from gamecoll.storage import StorageFull, StorageNotFound, StorageUnavailable
-from gamecoll.storage.s3 import S3Storage, _translate
+from gamecoll.storage.s3 import S3Storage
+from gamecoll.storage.s3_errors import storage_error
 from tests.conftest import unavailable
 from tests.s3server import SeaweedFS
 from tests.storage.test_backends import s3_storage
@@ -120,7 +121,7 @@ def client_error(code: str, status: int) -> ClientError:
     ],
 )
 def test_s3_error_codes_map_to_storage_errors(code: str, status: int, expected: type) -> None:
-    assert type(_translate(client_error(code, status), "writing", KEY)) is expected
+    assert type(storage_error(client_error(code, status), "writing", KEY)) is expected
 
 
 def test_the_secret_is_not_in_the_storages_repr(seaweedfs: SeaweedFS) -> None:
