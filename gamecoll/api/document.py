@@ -1,7 +1,8 @@
 """Build the OpenAPI 3.1 document from the app's routes and what each one declares.
 
 Schemas come from the pydantic models that shape the bodies (one source for both), named by
-their `title` and referenced with `$ref`; every error answer shares the `Error` schema.
+their `title` and referenced with `$ref` (document_schemas.py); every error answer shares the
+`Error` schema.
 """
 
 from __future__ import annotations
@@ -10,16 +11,15 @@ import re
 from typing import Any, Final
 
 from pydantic import BaseModel
-from pydantic.json_schema import JsonSchemaMode, models_json_schema
+from pydantic.json_schema import JsonSchemaMode
 from sanic import Sanic
 
 from gamecoll import __version__
 from gamecoll.api.docs import Answer, Body, Operation, Param, Schema, declared_operation
-from gamecoll.api.item_schemas import FORMS
+from gamecoll.api.document_schemas import Components, ref
 from gamecoll.api.schemas import ErrorOut
 from gamecoll.http.edge import QUERY_VALUE_MAX, QUERY_VALUE_PATTERN
 
-REF: Final = "#/components/schemas/"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 DESCRIPTION: Final = """\
@@ -83,71 +83,6 @@ PATH_TYPES: Final[dict[str, Schema]] = {
     "str": {"type": "string"},
 }
 PATH_PARAM = re.compile(r"<(\w+)(?::(\w+))?>")
-
-
-def ref(name: str) -> Schema:
-    """A reference to a component schema."""
-    return {"$ref": REF + name}
-
-
-class Components:
-    """The named schemas the document refers to, collected while the paths are built."""
-
-    def __init__(self) -> None:
-        self.models: dict[type[BaseModel], JsonSchemaMode] = {}
-        self.aliases: dict[str, type[BaseModel]] = {}
-
-    def use(self, model: type[BaseModel], mode: JsonSchemaMode) -> Schema:
-        """Refer to a model's schema (validation for bodies, serialization for answers)."""
-        self.models.setdefault(model, mode)
-        return ref(public_name(model))
-
-    def schemas(self) -> dict[str, Schema]:
-        """Return every referenced schema and the schemas they refer to, by public name."""
-        pairs = [(model, mode) for model, mode in self.models.items()]
-        _, top = models_json_schema(pairs, ref_template=REF + "{model}")
-        definitions: dict[str, Schema] = top.get("$defs", {})
-        names = {key: str(schema.get("title", key)) for key, schema in definitions.items()}
-        if len(set(names.values())) < len(names):
-            raise ValueError(f"Two schemas share a title: {sorted(names.values())}")
-        out = {names[key]: _tidy(schema, names) for key, schema in definitions.items()}
-        for alias, model in self.aliases.items():
-            out[alias] = {**out[public_name(model)], "title": alias}
-        out.update(FORMS)
-        return dict(sorted(out.items()))
-
-
-def public_name(model: type[BaseModel]) -> str:
-    """Return the name a model has in the document (its `title`)."""
-    title = model.model_config.get("title")
-    if not title:
-        raise TypeError(f"{model.__name__} needs a title (its name in the API document).")
-    return str(title)
-
-
-def _tidy(node: Any, names: dict[str, str], *, top: bool = True) -> Any:
-    """Rename references to public names; drop pydantic's property titles and defaults."""
-    if isinstance(node, list):
-        return [_tidy(value, names, top=False) for value in node]
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key == "$ref":
-            out[key] = REF + names[value.removeprefix(REF)]
-        elif key == "title" and not top:
-            continue
-        elif key == "properties":
-            # No `default` on properties: generators (openapi-typescript) take a property with
-            # a default as always present, but the server omits some (`fields`) and requests
-            # may leave them out. What an absent field means is in its description.
-            out[key] = {
-                name: _tidy({k: v for k, v in prop.items() if k != "default"}, names, top=False)
-                for name, prop in value.items()
-            }
-        else:
-            out[key] = _tidy(value, names, top=False)
-    return out
 
 
 def _error_answer(description: str, status: int, components: Components) -> Schema:
