@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from gamecoll.security.passwords import MAX_LENGTH, MIN_LENGTH
-from gamecoll.services.rules import EMAIL_MAX, GPU_ENDPOINT_MAX
+from gamecoll.services.account_rules import EMAIL_MAX, GPU_ENDPOINT_MAX
 
 NAME_MAX = 1100  # generous caps so that huge strings are refused before any rule runs
 # The rules the services apply after these caps (422 with `fields` when broken).

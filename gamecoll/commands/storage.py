@@ -22,7 +22,7 @@ from tortoise.exceptions import BaseORMException
 
 from gamecoll.config import ConfigError, Settings
 from gamecoll.db import close_database_connections, tortoise_config
-from gamecoll.services.storage_check import MIN_AGE_SECONDS, find_problems
+from gamecoll.services.storage_audit import MIN_AGE_SECONDS, find_problems
 from gamecoll.services.storage_migrate import MigrationReport, migrate
 from gamecoll.storage import LocalStorage, Storage, StorageError
 from gamecoll.storage.factory import BACKENDS, build_storage, describe

@@ -10,7 +10,7 @@ from tortoise.exceptions import IntegrityError
 
 from gamecoll.errors import Conflict, NotFound
 from gamecoll.models import Item, Session, User
-from gamecoll.services import rules
+from gamecoll.services import account_rules
 from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.auth import AuthService
 from gamecoll.services.clock import utcnow
@@ -53,7 +53,7 @@ class AccountAdmin:
         try:
             user = await User.get_or_none(id=uuid.UUID(key))
         except ValueError:
-            user = await AuthService.find_account(rules.account_key(key))
+            user = await AuthService.find_account(account_rules.account_key(key))
         if user is None:
             raise NotFound(f"No account matches {account!r}.")
         return user
@@ -72,10 +72,10 @@ class AccountAdmin:
 
     async def create(self, *, email: str, username: str | None, password: str | None) -> User:
         """Create an account; without a password it gets an unusable one (send a reset link)."""
-        address = rules.clean_email(email)
-        name = rules.clean_username(username)
+        address = account_rules.clean_email(email)
+        name = account_rules.clean_username(username)
         if password is not None:
-            rules.check_new_password(password)
+            account_rules.check_new_password(password)
         secret = password if password is not None else secrets.token_urlsafe(48)
         if await User.filter(email=address).exists():
             raise Conflict(f"An account with the email {address} already exists.")
@@ -83,7 +83,7 @@ class AccountAdmin:
             return await User.create(
                 email=address,
                 username=name,
-                username_key=rules.username_key(name),
+                username_key=account_rules.username_key(name),
                 password_hash=await self.hasher.hash(secret),
                 email_verified=True,  # an operator vouches for the address
             )

@@ -8,7 +8,7 @@ from tortoise.exceptions import IntegrityError
 
 from gamecoll.errors import AccountDisabled, Conflict, InvalidCredentials, ValidationFailed
 from gamecoll.models import User
-from gamecoll.services import rules
+from gamecoll.services import account_rules
 from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.password_checks import PasswordChecks
@@ -47,10 +47,10 @@ class AuthService:
         errors: dict[str, str] = {}
         clean: dict[str, str | None] = {}
         checks: tuple[tuple[str, Callable[[], str | None]], ...] = (
-            ("email", lambda: rules.clean_email(email)),
-            ("username", lambda: rules.clean_username(username)),
-            ("password", lambda: rules.check_new_password(password)),
-            ("gpu_endpoint", lambda: rules.clean_gpu_endpoint(gpu_endpoint)),
+            ("email", lambda: account_rules.clean_email(email)),
+            ("username", lambda: account_rules.clean_username(username)),
+            ("password", lambda: account_rules.check_new_password(password)),
+            ("gpu_endpoint", lambda: account_rules.clean_gpu_endpoint(gpu_endpoint)),
         )
         for field, check in checks:
             try:
@@ -68,7 +68,7 @@ class AuthService:
             user = await User.create(
                 email=email_clean,
                 username=username_clean,
-                username_key=rules.username_key(username_clean),
+                username_key=account_rules.username_key(username_clean),
                 password_hash=password_hash,
                 gpu_endpoint=clean["gpu_endpoint"],
             )
@@ -84,7 +84,7 @@ class AuthService:
                 "An account with this email already exists.",
                 fields={"email": "An account with this email already exists."},
             )
-        key = rules.username_key(username)
+        key = account_rules.username_key(username)
         if key and await User.filter(username_key=key).exists():
             raise Conflict(
                 "This username is taken.", fields={"username": "This username is taken."}
@@ -94,7 +94,7 @@ class AuthService:
         self, *, identifier: str, password: str, ip: str, user_agent: str
     ) -> IssuedTokens:
         """Check credentials; unknown account and wrong password answer alike."""
-        account = rules.account_key(identifier)
+        account = account_rules.account_key(identifier)
         if not account or not password:
             raise ValidationFailed(
                 fields={

@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from gamecoll.errors import Conflict, MailUnavailable, ValidationFailed
 from gamecoll.models import User
-from gamecoll.services import rules
+from gamecoll.services import account_rules
 from gamecoll.services.account_tokens import EMAIL_CHANGE, AccountTokens
 from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.outbox import Outbox
@@ -50,7 +50,7 @@ class EmailChangeService:
                 "The current password is not right.",
                 fields={"current_password": "The current password is not right."},
             )
-        address = rules.clean_email(new_email, field="new_email")
+        address = account_rules.clean_email(new_email, field="new_email")
         if address == user.email:
             raise ValidationFailed(fields={"new_email": "This is already your email address."})
         if not self.outbox.enabled:

@@ -8,7 +8,7 @@ from tortoise.transactions import in_transaction
 
 from gamecoll.errors import MailUnavailable, RateLimited, TokenInvalidError
 from gamecoll.models import User
-from gamecoll.services import rules
+from gamecoll.services import account_rules
 from gamecoll.services.account_tokens import RESET, AccountTokens
 from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.auth import AuthService
@@ -66,7 +66,7 @@ class RecoveryService:
 
     async def forgot(self, *, email: str, ip: str, base_url: str) -> None:
         """Mail a reset link when the account exists; answer the same way when it does not."""
-        address = rules.clean_email(email)
+        address = account_rules.clean_email(email)
         if not self.outbox.enabled:
             raise MailUnavailable()
         await self.limiter.hit(action="forgot", ip=ip)
@@ -89,7 +89,7 @@ class RecoveryService:
     async def reset(self, *, token: str, new_password: str, base_url: str) -> User:
         """Set a new password with a reset token; every session of the account ends."""
         valid = await self.tokens.check(token, purpose=RESET)
-        rules.check_new_password(new_password, field="new_password")
+        account_rules.check_new_password(new_password, field="new_password")
         new_hash = await self.hasher.hash(new_password)
         user = valid.user
         async with in_transaction():

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from gamecoll.errors import ValidationFailed
 from gamecoll.models import User
-from gamecoll.services import rules
+from gamecoll.services import account_rules
 from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.password_checks import PasswordChecks
@@ -31,7 +31,7 @@ class UserService:
 
     async def set_gpu_endpoint(self, *, user: User, gpu_endpoint: str | None) -> User:
         """Store (or clear) the URL of the user's GPU server; the server never calls it."""
-        user.gpu_endpoint = rules.clean_gpu_endpoint(gpu_endpoint)
+        user.gpu_endpoint = account_rules.clean_gpu_endpoint(gpu_endpoint)
         await user.save(update_fields=["gpu_endpoint", "updated_at"])
         return user
 
@@ -48,7 +48,7 @@ class UserService:
                 "The current password is not right.",
                 fields={"current_password": "The current password is not right."},
             )
-        rules.check_new_password(new_password, field="new_password")
+        account_rules.check_new_password(new_password, field="new_password")
         user.password_hash = await self.hasher.hash(new_password)
         await user.save(update_fields=["password_hash", "updated_at"])
         await self.sessions.end_all(

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests import images as make
-from tests.api.test_items_support import (
+from tests.api.items_support import (
     FILES_PER_IMAGE,
     ITEMS,
     assert_storage_matches_database,

@@ -17,7 +17,7 @@ from gamecoll.services.item_rules import (
     METADATA_MAX_BYTES,
 )
 from tests import images as make
-from tests.api.test_items_support import (
+from tests.api.items_support import (
     FILES_PER_IMAGE,
     ITEMS,
     create,

@@ -14,7 +14,7 @@ import pytest
 
 from gamecoll.models import Item
 from tests import images as make
-from tests.api.test_items_support import ITEMS, create, create_with_image, new_user
+from tests.api.items_support import ITEMS, create, create_with_image, new_user
 from tests.conftest import DB_KINDS_WITH_S3
 
 

@@ -14,7 +14,7 @@ from PIL import Image
 from gamecoll.config import PROJECT_ROOT
 from gamecoll.models import Item
 from tests import images as make
-from tests.api.test_items_support import (
+from tests.api.items_support import (
     FILES_PER_IMAGE,
     ITEMS,
     assert_storage_matches_database,

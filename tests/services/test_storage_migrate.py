@@ -16,7 +16,7 @@ import pytest
 from gamecoll.config import PROJECT_ROOT, Settings
 from gamecoll.storage.factory import build_storage
 from tests import images as make
-from tests.api.test_items_support import (
+from tests.api.items_support import (
     create_with_image,
     files_on_disk,
     keys_in_database,

@@ -1,4 +1,5 @@
-"""Field rules shared by the API and the pages: each returns the clean value or says why not."""
+"""The account's field rules (email, username, password, GPU endpoint), shared by the API and
+the pages: each returns the clean value or says why not."""
 
 from __future__ import annotations
 

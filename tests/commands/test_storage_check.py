@@ -13,7 +13,7 @@ import httpx
 
 from gamecoll.config import PROJECT_ROOT
 from tests import images as make
-from tests.api.test_items_support import (
+from tests.api.items_support import (
     FILES_PER_IMAGE,
     create_with_image,
     files_on_disk,
