@@ -8,16 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-from bench.harness import (
-    DEFAULT_ADMIN_URL,
-    FULL,
-    GROUPS,
-    RESULTS_DIR,
-    SMOKE,
-    format_table,
-    run,
-    with_overrides,
-)
+from bench.harness import run
+from bench.plan import DEFAULT_ADMIN_URL, FULL, GROUPS, RESULTS_DIR, SMOKE, with_overrides
+from bench.table import format_table
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,8 +22,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench import seed
-from bench.harness import FULL, PROJECT_ROOT, Bench, Scenario, log, with_overrides
+from bench.core import log
+from bench.harness import Bench
 from bench.loadgen import Req, ensure_wrk
+from bench.plan import FULL, PROJECT_ROOT, Scenario, with_overrides
 from bench.procs import interrupt_on_sigterm
 
 

@@ -441,7 +441,7 @@ async def measure_cpu_floor(port: int, pgid: int, sizes: Sizes, cache: Path) -> 
 
 def run(bench: Bench, *, sizes: Sizes | None = None, only: str | None = None) -> None:
     """Run both scenarios on a fresh instance of the harness's server (not pinned)."""
-    from bench.harness import log
+    from bench.core import log
 
     sizes = sizes or (SMOKE_SIZES if bench.plan.mode == "smoke" else FULL_SIZES)
     cache = bench.workdir / "image-cache"
@@ -529,7 +529,8 @@ def targets(scenarios: dict[str, Any]) -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     """Run the two scenarios alone: start the harness's server pieces, print the results."""
     from bench import seed
-    from bench.harness import FULL, SMOKE, Bench
+    from bench.harness import Bench
+    from bench.plan import FULL, SMOKE
 
     parser = argparse.ArgumentParser(prog="python -m bench.image_memory", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="small stand-in images, few uploads")

@@ -130,7 +130,8 @@ def oversized_logins(
     body_bytes: int = BODY_BYTES,
 ) -> None:
     """Measure /healthz idle, then while ATTACKERS clients send oversized login bodies."""
-    from bench.harness import Scenario, log
+    from bench.core import log
+    from bench.plan import Scenario
 
     plan = bench.plan
     app = bench.servers[server_name]
@@ -193,8 +194,9 @@ def oversized_logins(
 def standalone_main(argv: list[str]) -> int:
     """Run only this scenario against one checkout and print its figures."""
     from bench import seed
-    from bench.harness import FULL, PROJECT_ROOT, Bench, with_overrides
+    from bench.harness import Bench
     from bench.loadgen import ensure_wrk
+    from bench.plan import FULL, PROJECT_ROOT, with_overrides
     from bench.procs import interrupt_on_sigterm
 
     parser = argparse.ArgumentParser(prog="python -m bench.oversized", description=__doc__)

@@ -23,8 +23,10 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from bench.harness import FULL, Bench, log, with_overrides
+from bench.core import log
+from bench.harness import Bench
 from bench.loadgen import ensure_wrk
+from bench.plan import FULL, with_overrides
 from bench.procs import interrupt_on_sigterm, run_bounded, sanic_workers
 
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")

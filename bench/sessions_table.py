@@ -93,7 +93,7 @@ async def add_expired_sessions(db_url: str, count: int) -> None:
 
 def start_cleanup(bench: Bench, server_port: int) -> Any:
     """Start `python -m gamecoll cleanup` with the server's settings."""
-    from bench.harness import PROJECT_ROOT
+    from bench.plan import PROJECT_ROOT
 
     return bench.processes.start(
         "gamecoll_cleanup",
@@ -118,7 +118,8 @@ def finish_cleanup(bench: Bench, started: Any, began: float) -> dict[str, Any]:
 def phase_sessions(bench: Bench) -> None:
     """Measure /auth/user/me against a small and a huge sessions table, during and after the
     clean-up."""
-    from bench.harness import Scenario, log
+    from bench.core import log
+    from bench.plan import Scenario
 
     plan = bench.plan
     count = EXPIRED_SESSIONS[plan.mode]

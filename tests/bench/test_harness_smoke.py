@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from bench.harness import ALL_SCENARIOS, ITEM_SCENARIOS, WORKER_TARGETS
 from bench.loadgen import WrkMissingError, ensure_wrk
+from bench.plan import ALL_SCENARIOS, ITEM_SCENARIOS, WORKER_TARGETS
 from bench.procs import group_members
 from tests.conftest import unavailable
 
