@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from gamecoll.config.settings import PROJECT_ROOT, ConfigError
 
 T = TypeVar("T")
+N = TypeVar("N", int, float)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -52,30 +53,27 @@ class Reader:
         return parse(*found)
 
 
-def whole(low: int, high: int) -> Callable[[str, str], int]:
-    def parse(name: str, value: str) -> int:
+def _in_range(convert: Callable[[str], N], kind: str, low: N, high: N) -> Callable[[str, str], N]:
+    def parse(name: str, value: str) -> N:
         try:
-            number = int(value)
+            found = convert(value)
         except ValueError:
-            raise ConfigError(f"{name}={value!r} is not a whole number") from None
-        if not low <= number <= high:
-            raise ConfigError(f"{name}={number} is out of range ({low} to {high})")
-        return number
+            raise ConfigError(f"{name}={value!r} is not {kind}") from None
+        if not low <= found <= high:
+            raise ConfigError(f"{name}={found} is out of range ({low} to {high})")
+        return found
 
     return parse
+
+
+def whole(low: int, high: int) -> Callable[[str, str], int]:
+    """Parse a whole number from `low` to `high`."""
+    return _in_range(int, "a whole number", low, high)
 
 
 def number(low: float, high: float) -> Callable[[str, str], float]:
-    def parse(name: str, value: str) -> float:
-        try:
-            number = float(value)
-        except ValueError:
-            raise ConfigError(f"{name}={value!r} is not a number") from None
-        if not low <= number <= high:
-            raise ConfigError(f"{name}={number} is out of range ({low} to {high})")
-        return number
-
-    return parse
+    """Parse a number (decimals allowed) from `low` to `high`."""
+    return _in_range(float, "a number", low, high)
 
 
 def choice(*options: str) -> Callable[[str, str], str]:
