@@ -8,7 +8,8 @@ from gamecoll.api.docs import Param, operation
 from gamecoll.api.item_schemas import CURSOR, LIMIT
 from gamecoll.api.mail_schemas import ActivityPageOut
 from gamecoll.http.guard import authenticated, principal
-from gamecoll.http.responses import private_json
+from gamecoll.http.responses import json_text, page_json
+from gamecoll.services.account_json import activity_json
 from gamecoll.services.activity import ActivityLog
 from gamecoll.services.item_rules import PAGE_DEFAULT, PAGE_MAX, clean_limit
 
@@ -39,18 +40,4 @@ async def list_activity(request: Request, activity: ActivityLog) -> HTTPResponse
         limit=clean_limit(request.args.get("limit")),
         cursor=request.args.get("cursor") or None,
     )
-    return private_json(
-        {
-            "activity": [
-                {
-                    "id": str(e.id),
-                    "event": e.event,
-                    "created_at": e.created_at.isoformat(),
-                    "ip": e.ip,
-                    "user_agent": e.user_agent,
-                }
-                for e in entries
-            ],
-            "next_cursor": next_cursor,
-        }
-    )
+    return page_json("activity", (json_text(activity_json(e)) for e in entries), next_cursor)

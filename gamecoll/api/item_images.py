@@ -31,11 +31,11 @@ from gamecoll.errors import NotFound
 from gamecoll.http.guard import authenticate_with_item, authenticated, principal
 from gamecoll.http.responses import no_content, private_json
 from gamecoll.models import Item
-from gamecoll.services.item_json import image_version, item_json
+from gamecoll.services.item_json import ITEMS_PATH, image_version, item_json
 from gamecoll.services.items import ItemService
 from gamecoll.storage import StoredFile
 
-bp = Blueprint("item_images", url_prefix="/collection/items")
+bp = Blueprint("item_images", url_prefix=ITEMS_PATH)
 bp.on_request(read_body_within_limit)
 
 NO_IMAGE = "No such item of yours, or it has no image"

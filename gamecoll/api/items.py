@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from sanic import Blueprint, HTTPResponse, Request
@@ -23,8 +22,8 @@ from gamecoll.api.item_uploads import read_body_within_limit, read_upload
 from gamecoll.errors import ValidationFailed
 from gamecoll.http.body import json_data, validate
 from gamecoll.http.guard import authenticated, principal
-from gamecoll.http.responses import no_content, private_json, private_json_text
-from gamecoll.services.item_json import item_json, item_url
+from gamecoll.http.responses import json_text, no_content, page_json, private_json
+from gamecoll.services.item_json import ITEMS_PATH, item_json, item_url
 from gamecoll.services.item_rules import (
     PLATFORM_MAX,
     QUERY_MAX,
@@ -35,7 +34,7 @@ from gamecoll.services.item_rules import (
 )
 from gamecoll.services.items import ItemService
 
-bp = Blueprint("items", url_prefix="/collection/items")
+bp = Blueprint("items", url_prefix=ITEMS_PATH)
 bp.on_request(read_body_within_limit)
 
 NO_ITEM = "No such item of yours"
@@ -80,13 +79,9 @@ async def list_items(request: Request, items: ItemService) -> HTTPResponse:
     if not q and not platform:
         made = await items.page_json(user_id=user_id, limit=limit, cursor=cursor)
         if made is not None:
-            return private_json_text(
-                f'{{"items":[{",".join(made.items)}],"next_cursor":{json.dumps(made.next_cursor)}}}'
-            )
+            return page_json("items", made.items, made.next_cursor)
     page = await items.page(user_id=user_id, limit=limit, cursor=cursor, q=q, platform=platform)
-    return private_json(
-        {"items": [item_json(item) for item in page.items], "next_cursor": page.next_cursor}
-    )
+    return page_json("items", (json_text(item_json(i)) for i in page.items), page.next_cursor)
 
 
 @bp.post("", stream=True, ctx_body="image")

@@ -1,10 +1,12 @@
-"""Response helpers: JSON that is never cached, token answers with their cookies."""
+"""Response helpers: JSON that is never cached, list pages, token answers with their cookies."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sanic import HTTPResponse, Request, json
+from sanic.response import json_dumps
 
 from gamecoll.http.cookies import set_auth_cookies
 from gamecoll.services.account_json import user_json
@@ -21,6 +23,23 @@ def private_json(body: Any, status: int = 200) -> HTTPResponse:
 def private_json_text(text: str, status: int = 200) -> HTTPResponse:
     """Answer with JSON that is already text (made by the database): never stored by caches."""
     return HTTPResponse(text, status=status, headers=NO_STORE, content_type="application/json")
+
+
+def page_json(key: str, items: Iterable[str], next_cursor: str | None) -> HTTPResponse:
+    """Answer one page of a list, `{key: [...], "next_cursor": ...}`: the API's one envelope.
+
+    The items come as JSON text: made by the database for the item list's fast path, or by
+    `json_text` from Python values.
+    """
+    return private_json_text(
+        f'{{"{key}":[{",".join(items)}],"next_cursor":{json_dumps(next_cursor)}}}'
+    )
+
+
+def json_text(value: Any) -> str:
+    """Serialise one value of a list page (see `page_json`) as `private_json` would."""
+    text: str = json_dumps(value)
+    return text
 
 
 def no_content() -> HTTPResponse:

@@ -1,6 +1,7 @@
-"""The account's public JSON: a user, and one of their sessions, as every answer shapes them.
+"""The account's public JSON: a user, a session, an activity entry, as every answer shapes them.
 
-The API documents these shapes as `UserOut` and `SessionOut` (gamecoll/api/schemas.py);
+The API documents these shapes as `UserOut`, `SessionOut` (gamecoll/api/schemas.py) and
+`ActivityOut` (gamecoll/api/mail_schemas.py);
 tests/api/test_openapi_contract.py checks every answer against the document, so the two
 cannot drift apart. Kept below `http/` so that its token answers use the same shape.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gamecoll.models import Session, User
+from gamecoll.models import ActivityEntry, Session, User
 
 
 def user_json(user: User) -> dict[str, Any]:
@@ -34,4 +35,15 @@ def session_json(session: Session, *, current_id: object) -> dict[str, Any]:
         "user_agent": session.user_agent,
         "ip": session.ip,
         "current": session.id == current_id,
+    }
+
+
+def activity_json(entry: ActivityEntry) -> dict[str, Any]:
+    """Shape one entry of the account's security activity."""
+    return {
+        "id": str(entry.id),
+        "event": entry.event,
+        "created_at": entry.created_at.isoformat(),
+        "ip": entry.ip,
+        "user_agent": entry.user_agent,
     }
