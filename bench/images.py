@@ -1,4 +1,5 @@
-"""Photo-like JPEGs of a chosen size, made with Pillow (a gamecoll dependency), deterministic."""
+"""Photo-like JPEGs of a chosen size, made with Pillow (a gamecoll dependency), deterministic,
+and the multipart body that uploads one."""
 
 from __future__ import annotations
 
@@ -61,3 +62,25 @@ def jpeg_of_size(target_bytes: int, *, seed: int = 0) -> bytes:
         width = (low + high) // 2
         data = make(width)
     return data if fits(len(data)) else best
+
+
+def multipart_body(
+    image: bytes,
+    boundary: str,
+    *,
+    fields: tuple[tuple[str, str], ...] = (("name", "Bench upload"), ("platform", "Bench Station")),
+    filename: str = "photo.jpg",
+) -> bytes:
+    """A multipart/form-data create request: the text `fields`, then the file part `image`."""
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{filename}"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n".encode()
+        + image
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts)

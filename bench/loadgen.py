@@ -1,14 +1,20 @@
-"""wrk, the load generator: installed when missing, driven through bench/lua/driver.lua."""
+"""wrk, the load generator: installed when missing, driven through bench/lua/driver.lua; and
+`for_a_while`, a load loop in this process for what is measured beside wrk (bench/storage_s3.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import subprocess
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from bench.procs import LOCALHOST, Processes, Started
 
@@ -244,3 +250,36 @@ class Wrk:
     def run(self, port: int, **options: Any) -> WrkResult:
         """Start a run and wait for its result."""
         return self.finish(self.start(port, **options))
+
+
+async def for_a_while(
+    connections: int, seconds: float, one: Callable[[], Awaitable[int]], cap: int = 0
+) -> dict[str, float]:
+    """Run `one()` from `connections` tasks for `seconds`; count requests and bytes."""
+    done = errors = moved = 0
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+
+    async def loop() -> None:
+        nonlocal done, errors, moved
+        while time.perf_counter() < deadline and (not cap or done + errors < cap):
+            started = time.perf_counter()
+            try:
+                moved += await one()
+                done += 1
+            except (httpx.HTTPError, AssertionError):
+                errors += 1
+            latencies.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop() for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "requests": done,
+        "errors": errors,
+        "rps": done / elapsed,
+        "mb_per_s": moved / elapsed / 1e6,
+        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else 0.0,
+        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)] if latencies else 0.0,
+    }

@@ -8,29 +8,12 @@ import time
 
 from bench import images, seed
 from bench.core import log
+from bench.images import multipart_body
 from bench.loadgen import Chain, Req
 from bench.oversized import oversized_logins
 from bench.phase_login_storm import PhaseLoginStorm
 from bench.phase_memory import PhaseMemory
 from bench.plan import ITEM_SCENARIOS, NO_COLLECTION_API, Scenario
-
-
-def multipart_body(image: bytes, boundary: str) -> bytes:
-    """A multipart/form-data create request: name, platform and the file part `image`."""
-    parts = []
-    for name, value in (("name", "Bench upload"), ("platform", "Bench Station")):
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-            f"{value}\r\n".encode()
-        )
-    parts.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="photo.jpg"\r\n'
-        "Content-Type: image/jpeg\r\n\r\n".encode()
-        + image
-        + b"\r\n"
-    )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts)
 
 
 class PhaseOneWorker(PhaseLoginStorm, PhaseMemory):

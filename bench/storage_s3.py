@@ -22,11 +22,9 @@ import asyncio
 import json
 import secrets
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +32,9 @@ from typing import Any
 
 import httpx
 
-from bench.images import jpeg_of_size
+from bench.images import jpeg_of_size, multipart_body
+from bench.loadgen import for_a_while
+from bench.procs import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
@@ -68,55 +68,8 @@ SMOKE = StoragePlan(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _multipart(image: bytes, boundary: str) -> bytes:
-    return (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nBench\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="p.jpg"\r\n'
-            "Content-Type: image/jpeg\r\n\r\n"
-        ).encode()
-        + image
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-
-
-async def _for_a_while(
-    connections: int, seconds: float, one: Callable[[], Awaitable[int]], cap: int = 0
-) -> dict[str, float]:
-    """Run `one()` from `connections` tasks for `seconds`; count requests and bytes."""
-    done = errors = moved = 0
-    latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
-
-    async def loop() -> None:
-        nonlocal done, errors, moved
-        while time.perf_counter() < deadline and (not cap or done + errors < cap):
-            started = time.perf_counter()
-            try:
-                moved += await one()
-                done += 1
-            except (httpx.HTTPError, AssertionError):
-                errors += 1
-            latencies.append(time.perf_counter() - started)
-
-    started = time.perf_counter()
-    await asyncio.gather(*(loop() for _ in range(connections)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "requests": done,
-        "errors": errors,
-        "rps": done / elapsed,
-        "mb_per_s": moved / elapsed / 1e6,
-        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else 0.0,
-        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)] if latencies else 0.0,
-    }
+def _upload_body(image: bytes, boundary: str) -> bytes:
+    return multipart_body(image, boundary, fields=(("name", "Bench"),), filename="p.jpg")
 
 
 class Target:
@@ -141,7 +94,7 @@ class Target:
         boundary = "bench" + secrets.token_hex(8)
         item = await self.client.post(
             "/collection/items",
-            content=_multipart(photo, boundary),
+            content=_upload_body(photo, boundary),
             headers={**self.headers, "Content-Type": f"multipart/form-data; boundary={boundary}"},
         )
         assert item.status_code == 201, item.text
@@ -191,16 +144,16 @@ def _env(database: Path, images: Path) -> dict[str, str]:
 async def _measure(plan: StoragePlan, targets: dict[str, Target]) -> dict[str, Any]:
     upload_photo = jpeg_of_size(plan.upload_bytes, seed=3)
     boundary = "bench" + secrets.token_hex(8)
-    body, kind = _multipart(upload_photo, boundary), f"multipart/form-data; boundary={boundary}"
+    body, kind = _upload_body(upload_photo, boundary), f"multipart/form-data; boundary={boundary}"
     scenarios: dict[str, Callable[[Target], Awaitable[dict[str, float]]]] = {
-        "upload": lambda t: _for_a_while(
+        "upload": lambda t: for_a_while(
             plan.connections // 2 or 1,
             plan.seconds,
             lambda: t.upload(body, kind),
             cap=plan.uploads_max,
         ),
-        "image_raw": lambda t: _for_a_while(plan.connections, plan.seconds, t.raw),
-        "thumbnail_304": lambda t: _for_a_while(plan.connections, plan.seconds, t.not_modified),
+        "image_raw": lambda t: for_a_while(plan.connections, plan.seconds, t.raw),
+        "thumbnail_304": lambda t: for_a_while(plan.connections, plan.seconds, t.not_modified),
     }
     runs: dict[str, dict[str, list[dict[str, float]]]] = {
         name: {b: [] for b in BACKENDS} for name in scenarios
@@ -252,7 +205,7 @@ def run(plan: StoragePlan, workdir: Path) -> dict[str, Any]:
             if backend == "s3":
                 env.update(store.env(prefix="bench"))
             servers[backend] = ServerProcess(
-                port=_free_port(), env=env, log_path=workdir / f"server-{backend}.log"
+                port=free_port(), env=env, log_path=workdir / f"server-{backend}.log"
             )
         for server in servers.values():
             server.wait_ready()
