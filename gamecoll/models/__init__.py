@@ -1,4 +1,9 @@
-"""Tortoise models; this package is the single `models` app."""
+"""Tortoise models; this package is the single `models` app.
+
+The raw SQL lives beside them: `sql.py` holds the one convention (`$n` placeholders, sent to
+SQLite as `?n`), the dialect check and the ping; each `*_sql.py` holds the statements of one
+concern (hot reads, clean-up, rate limits, the mail outbox).
+"""
 
 from gamecoll.models.activity import ActivityEntry
 from gamecoll.models.item import Item
