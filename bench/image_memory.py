@@ -14,32 +14,39 @@ workers, fork server, resource tracker) is sampled; then more rounds of four, up
 done by a bare Pillow script in its own process.
 
 Run alone with `python -m bench.image_memory [--smoke]`; the harness runs it as the
-`images` group.
+`images` group. The CPU floor is measured in upload_cpu_floor.py, the images and uploads
+come from image_uploads.py, the memory samples from group_memory.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import io
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from PIL import Image, ImageDraw, ImageOps
 
 from bench import images
-from bench.procs import LOCALHOST, CpuLayout, group_members
+from bench.group_memory import PeakSampler, group_memory, mib
+from bench.image_uploads import (
+    FULL_SIZES,
+    SMOKE_SIZES,
+    Sizes,
+    register,
+    upload,
+    upload_round,
+    worst_images,
+)
+from bench.procs import LOCALHOST, CpuLayout
+from bench.upload_cpu_floor import measure_cpu_floor
 
 if TYPE_CHECKING:
     from bench.harness import Bench
@@ -49,237 +56,6 @@ PEAK_BOUND_MIB = 400
 GROWTH_BOUND_MIB = 50
 CPU_RATIO_BOUND = 1.5
 CONTAINER_LIMITS_MIB = {"compose and k8s base": 512, "k8s prod": 768}
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-_KIB_PER_MIB = 1024
-
-
-@dataclass(frozen=True)
-class Sizes:
-    """How much work: `full` for `make bench`, `smoke` for a quick run."""
-
-    uploads: int  # worst-image uploads in all (rounds of four)
-    phone_uploads: int  # for the CPU floor
-    worst: bool  # False: small stand-ins for the worst images (smoke)
-
-
-FULL_SIZES = Sizes(uploads=100, phone_uploads=12, worst=True)
-SMOKE_SIZES = Sizes(uploads=8, phone_uploads=3, worst=False)
-
-
-# -- images ---------------------------------------------------------------------------------------
-
-
-def rgba_png(side: int) -> bytes:
-    """A smooth RGBA PNG (small file, `side` x `side` pixels once decoded)."""
-    gradient = Image.linear_gradient("L").resize((side, side))
-    im = Image.merge(
-        "RGBA",
-        (
-            gradient,
-            gradient.rotate(90),
-            gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
-            gradient,
-        ),
-    )
-    out = io.BytesIO()
-    im.save(out, "PNG", compress_level=9)
-    return out.getvalue()
-
-
-def big_jpeg(width: int, height: int) -> bytes:
-    """A photo-like JPEG under the upload limit (the quality lowered until it fits)."""
-    for quality in (90, 80, 70, 60, 50, 40):
-        data = images.jpeg(width, height, seed=5, quality=quality)
-        if len(data) <= MAX_UPLOAD_BYTES * 0.95:
-            return data
-    raise RuntimeError("could not make a JPEG under the upload limit")
-
-
-def many_frame_gif(frames: int, side: int) -> bytes:
-    """A GIF of `frames` frames of `side` x `side`: a dot moving over a gradient."""
-    base = Image.linear_gradient("L").resize((side, side)).convert("P")
-    pictures = []
-    for n in range(frames):
-        frame = base.copy()
-        x = n * 7 % side
-        ImageDraw.Draw(frame).ellipse((x, x, x + side // 8, x + side // 8), fill=255)
-        pictures.append(frame)
-    out = io.BytesIO()
-    pictures[0].save(out, "GIF", save_all=True, append_images=pictures[1:], duration=40, loop=0)
-    return out.getvalue()
-
-
-def phone_jpeg(width: int = 4000, height: int = 3000) -> bytes:
-    """A 12 MP sideways phone photo: EXIF orientation 6 and a camera model."""
-    im = Image.open(io.BytesIO(images.jpeg(width, height, seed=12, quality=90)))
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    exif[0x0110] = "Bench Phone"
-    out = io.BytesIO()
-    im.save(out, "JPEG", quality=92, exif=exif)
-    return out.getvalue()
-
-
-def worst_images(sizes: Sizes, cache: Path) -> list[tuple[str, bytes, str]]:
-    """The four uploads of a round: (file name, bytes, content type), cached on disk."""
-    if sizes.worst:
-        specs = {
-            "rgba-7000.png": (lambda: rgba_png(7000), "image/png"),
-            "photo-8000x6000.jpg": (lambda: big_jpeg(8000, 6000), "image/jpeg"),
-            "frames-999.gif": (lambda: many_frame_gif(999, 220), "image/gif"),
-        }
-    else:
-        specs = {
-            "rgba-700.png": (lambda: rgba_png(700), "image/png"),
-            "photo-800x600.jpg": (lambda: big_jpeg(800, 600), "image/jpeg"),
-            "frames-50.gif": (lambda: many_frame_gif(50, 64), "image/gif"),
-        }
-    made: dict[str, tuple[bytes, str]] = {}
-    for name, (make, kind) in specs.items():
-        path = cache / name
-        if not path.exists():
-            path.write_bytes(make())
-        made[name] = (path.read_bytes(), kind)
-    png = next(name for name in made if name.endswith(".png"))
-    order = [png, *(name for name in made if name != png), png]
-    return [(name, *made[name]) for name in order]
-
-
-# -- memory of a process group --------------------------------------------------------------------
-
-
-def _status_kib(pid: int, field: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _pss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _role(pid: int) -> str:
-    """What a process of the instance is, from its command line."""
-    try:
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return "gone"
-    if "resource_tracker" in cmd:
-        return "resource tracker"
-    if "forkserver" in cmd:
-        return "fork server or image worker"
-    if "spawn_main" in cmd:
-        return "sanic process"
-    return "sanic main"
-
-
-def group_memory(pgid: int, *, detail: bool = False) -> dict[str, Any]:
-    """Summed VmRSS and PSS (KiB) of a process group's live processes, and their count."""
-    pids = group_members(pgid)
-    each = {pid: (_status_kib(pid, "VmRSS"), _pss_kib(pid)) for pid in pids}
-    found: dict[str, Any] = {
-        "rss_kib": sum(rss for rss, _ in each.values()),
-        "pss_kib": sum(pss for _, pss in each.values()),
-        "processes": len(pids),
-    }
-    if detail:
-        found["each"] = [
-            {"pid": pid, "role": _role(pid), "rss_mib": _mib(rss), "pss_mib": _mib(pss)}
-            for pid, (rss, pss) in sorted(each.items())
-        ]
-    return found
-
-
-def group_cpu_seconds(pgid: int) -> float:
-    """CPU of a process group, with that of its reaped children (recycled image workers)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in group_members(pgid):
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue
-        rest = stat[stat.rfind(")") + 2 :].split()
-        total += int(rest[11]) + int(rest[12]) + int(rest[13]) + int(rest[14])
-    return total / ticks
-
-
-class PeakSampler:
-    """Sample a process group's memory every `interval` seconds in a thread; keep the peaks."""
-
-    def __init__(self, pgid: int, interval: float = 0.02) -> None:
-        self.pgid = pgid
-        self.interval = interval
-        self.peak_rss_kib = 0
-        self.peak_pss_kib = 0
-        self.peak_processes = 0
-        self.samples = 0
-        self.at_peak: list[dict[str, Any]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            now = group_memory(self.pgid, detail=True)
-            if now["pss_kib"] > self.peak_pss_kib:
-                self.at_peak = now["each"]
-            self.peak_rss_kib = max(self.peak_rss_kib, now["rss_kib"])
-            self.peak_pss_kib = max(self.peak_pss_kib, now["pss_kib"])
-            self.peak_processes = max(self.peak_processes, now["processes"])
-            self.samples += 1
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> PeakSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
-def _mib(kib: int) -> float:
-    return round(kib / _KIB_PER_MIB, 1)
-
-
-# -- uploads --------------------------------------------------------------------------------------
-
-
-async def _upload(client: httpx.AsyncClient, token: str, name: str, data: bytes, kind: str) -> int:
-    response = await client.post(
-        "/collection/items",
-        data={"name": name},
-        files={"image": (name, data, kind)},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    if response.status_code not in (201, 503):
-        raise RuntimeError(f"upload of {name}: {response.status_code} {response.text[:300]}")
-    return response.status_code
-
-
-async def _round(
-    client: httpx.AsyncClient, token: str, files: list[tuple[str, bytes, str]]
-) -> list[int]:
-    return list(await asyncio.gather(*(_upload(client, token, *f) for f in files)))
-
-
-async def _register(client: httpx.AsyncClient, email: str) -> str:
-    response = await client.post(
-        "/auth/register", json={"email": email, "password": "bench-password-1234"}
-    )
-    if response.status_code != 201:
-        raise RuntimeError(f"register: {response.status_code} {response.text[:300]}")
-    return str(response.json()["access_token"])
 
 
 async def _idle_memory(pgid: int, seconds: float = 2.0) -> dict[str, Any]:
@@ -299,18 +75,18 @@ async def measure_memory(port: int, pgid: int, sizes: Sizes, cache: Path) -> dic
     async with httpx.AsyncClient(
         base_url=f"http://{LOCALHOST}:{port}", timeout=600, trust_env=False
     ) as client:
-        token = await _register(client, f"bench-images-{os.getpid()}@example.com")
+        token = await register(client, f"bench-images-{os.getpid()}@example.com")
         for n in range(4):  # warm: the image workers are started and have worked
-            await _upload(client, token, f"warm-{n}.jpg", small, "image/jpeg")
+            await upload(client, token, f"warm-{n}.jpg", small, "image/jpeg")
         warm = await _idle_memory(pgid)
         statuses: list[int] = []
         started = time.monotonic()
         with PeakSampler(pgid) as first:
-            statuses += await _round(client, token, files)
+            statuses += await upload_round(client, token, files)
         first_seconds = time.monotonic() - started
         with PeakSampler(pgid) as rest:
             while len(statuses) < sizes.uploads:
-                statuses += await _round(client, token, files)
+                statuses += await upload_round(client, token, files)
         total_seconds = time.monotonic() - started
         after = await _idle_memory(pgid)
     return {
@@ -324,115 +100,34 @@ async def measure_memory(port: int, pgid: int, sizes: Sizes, cache: Path) -> dic
         "first_round_seconds": round(first_seconds, 1),
         "all_rounds_seconds": round(total_seconds, 1),
         "warm": {
-            "rss_mib": _mib(warm["rss_kib"]),
-            "pss_mib": _mib(warm["pss_kib"]),
+            "rss_mib": mib(warm["rss_kib"]),
+            "pss_mib": mib(warm["pss_kib"]),
             "processes": warm["processes"],
             "each": warm["each"],
         },
         "peak_first_round": {
-            "rss_mib": _mib(first.peak_rss_kib),
-            "pss_mib": _mib(first.peak_pss_kib),
+            "rss_mib": mib(first.peak_rss_kib),
+            "pss_mib": mib(first.peak_pss_kib),
             "processes": first.peak_processes,
             "samples": first.samples,
             "each_at_peak": first.at_peak,
         },
         "peak_all_rounds": {
-            "rss_mib": _mib(max(first.peak_rss_kib, rest.peak_rss_kib)),
-            "pss_mib": _mib(max(first.peak_pss_kib, rest.peak_pss_kib)),
+            "rss_mib": mib(max(first.peak_rss_kib, rest.peak_rss_kib)),
+            "pss_mib": mib(max(first.peak_pss_kib, rest.peak_pss_kib)),
             "each_at_peak": rest.at_peak
             if rest.peak_pss_kib > first.peak_pss_kib
             else first.at_peak,
         },
         "after": {
-            "rss_mib": _mib(after["rss_kib"]),
-            "pss_mib": _mib(after["pss_kib"]),
+            "rss_mib": mib(after["rss_kib"]),
+            "pss_mib": mib(after["pss_kib"]),
             "processes": after["processes"],
             "each": after["each"],
         },
-        "growth_rss_mib": _mib(after["rss_kib"] - warm["rss_kib"]),
-        "growth_pss_mib": _mib(after["pss_kib"] - warm["pss_kib"]),
+        "growth_rss_mib": mib(after["rss_kib"] - warm["rss_kib"]),
+        "growth_pss_mib": mib(after["pss_kib"] - warm["pss_kib"]),
         "container_limits_mib": CONTAINER_LIMITS_MIB,
-    }
-
-
-# -- the CPU floor --------------------------------------------------------------------------------
-
-
-def bare_pillow(data: bytes, count: int) -> float:
-    """CPU seconds per image of the upload's work done with Pillow alone, in this process."""
-    begin = time.process_time()
-    for _ in range(count):
-        # Renditions: decode at a reduced scale, upright, three WebP sizes.
-        with Image.open(io.BytesIO(data)) as im:
-            im.draft(None, (1600, 1200))
-            upright = ImageOps.exif_transpose(im)
-        for side in (1600, 800, 400):
-            upright = upright.resize(_fit(upright.size, side), Image.Resampling.LANCZOS)
-            upright.save(io.BytesIO(), "WEBP", quality=82 if side == 1600 else 80, method=4)
-        # The original: full decode, upright, JPEG without metadata, its digest.
-        with Image.open(io.BytesIO(data)) as im:
-            im.load()
-            ImageOps.exif_transpose(im, in_place=True)
-            out = io.BytesIO()
-            im.info = {}
-            im.save(out, "JPEG", quality=90)
-        hashlib.sha256(out.getvalue()).hexdigest()
-    return (time.process_time() - begin) / count
-
-
-def _fit(size: tuple[int, int], longest: int) -> tuple[int, int]:
-    width, height = size
-    if max(width, height) <= longest:
-        return width, height
-    scale = longest / max(width, height)
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-def _bare_in_subprocess(path: Path, count: int) -> float:
-    code = (
-        "import sys; from pathlib import Path; from bench.image_memory import bare_pillow; "
-        f"print(bare_pillow(Path({str(path)!r}).read_bytes(), {count}))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=Path(__file__).resolve().parent.parent,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
-    return float(done.stdout.strip())
-
-
-async def measure_cpu_floor(port: int, pgid: int, sizes: Sizes, cache: Path) -> dict[str, Any]:
-    """The upload_cpu_floor scenario against a running instance."""
-    path = cache / "phone-12mp.jpg"
-    if not path.exists():
-        path.write_bytes(phone_jpeg())
-    data = path.read_bytes()
-    count = sizes.phone_uploads
-    async with httpx.AsyncClient(
-        base_url=f"http://{LOCALHOST}:{port}", timeout=600, trust_env=False
-    ) as client:
-        token = await _register(client, f"bench-cpu-{os.getpid()}@example.com")
-        await _upload(client, token, "warm.jpg", data, "image/jpeg")
-        await asyncio.sleep(0.5)
-        before = group_cpu_seconds(pgid)
-        for n in range(count):
-            code = await _upload(client, token, f"phone-{n}.jpg", data, "image/jpeg")
-            if code != 201:
-                raise RuntimeError(f"phone upload answered {code}")
-        await asyncio.sleep(0.5)  # reaped workers' CPU lands in their parent's counters
-        server = (group_cpu_seconds(pgid) - before) / count
-    bare = _bare_in_subprocess(path, count)
-    return {
-        "status": "ok",
-        "runs": [],
-        "image": {"bytes": len(data), "size": [4000, 3000], "orientation": 6},
-        "uploads": count,
-        "server_cpu_ms_per_upload": round(server * 1000, 1),
-        "bare_pillow_cpu_ms": round(bare * 1000, 1),
-        "ratio": round(server / bare, 3) if bare else None,
     }
 
 
