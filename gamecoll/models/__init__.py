@@ -1,6 +1,7 @@
 """Tortoise models; this package is the single `models` app."""
 
 from gamecoll.models.activity import ActivityEntry
+from gamecoll.models.import_job import ImportJob
 from gamecoll.models.item import Item
 from gamecoll.models.mail import AccountToken, OutboxMail
 from gamecoll.models.rate_limit import LoginFailure, RateCounter
@@ -10,6 +11,7 @@ from gamecoll.models.user import User
 __all__ = [
     "AccountToken",
     "ActivityEntry",
+    "ImportJob",
     "Item",
     "LoginFailure",
     "OutboxMail",

@@ -67,6 +67,7 @@ def _image_columns(keys: ImageKeys | None, image: ProcessedImage | None) -> dict
             "image_height": None,
             "image_size": None,
             "image_sha256": None,
+            "upload_sha256": None,
         }
     return {
         "image_path": keys.image,
@@ -78,6 +79,7 @@ def _image_columns(keys: ImageKeys | None, image: ProcessedImage | None) -> dict
         "image_height": image.height,
         "image_size": image.size,
         "image_sha256": image.sha256,
+        "upload_sha256": image.upload_sha256,
     }
 
 
