@@ -150,7 +150,12 @@ async def put_image(request: Request, item_id: uuid.UUID, items: ItemService) ->
     await items.get(user_id=user_id, item_id=item_id)  # 404 before reading the image
     upload = await read_upload(request, items, image_required=True)
     assert upload.image is not None
-    item = await items.replace_image(user_id=user_id, item_id=item_id, data=upload.image)
+    item = await items.replace_image(
+        user_id=user_id,
+        item_id=item_id,
+        data=upload.image,
+        allow_duplicate=upload.allow_duplicate,
+    )
     return private_json(item_json(item))
 
 

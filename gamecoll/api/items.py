@@ -116,7 +116,12 @@ async def create_item(request: Request, items: ItemService) -> HTTPResponse:
     """Add an item, with an optional image (base64 in JSON, or a multipart file part)."""
     upload = await read_upload(request, items, image_required=False)
     fields = ItemFields.clean(validate(ItemCreateIn, upload.fields).model_dump())
-    item = await items.create(user_id=principal(request).user.id, fields=fields, image=upload.image)
+    item = await items.create(
+        user_id=principal(request).user.id,
+        fields=fields,
+        image=upload.image,
+        allow_duplicate=upload.allow_duplicate,
+    )
     response = private_json(item_json(item), status=201)
     response.headers["location"] = item_url(item)
     return response

@@ -17,6 +17,7 @@ from gamecoll.http.limits import ITEM_FORM_BODY, upload_body
 from gamecoll.models import Item
 from gamecoll.services.image_checks import ACCEPTED_CONTENT_TYPES
 from gamecoll.services.item_json import image_json
+from gamecoll.services.duplicates import clean_flag
 from gamecoll.services.item_rules import (
     NAME_MAX,
     NOTES_MAX,
@@ -188,6 +189,7 @@ async def gallery_upload(request: Request) -> HTTPResponse:
     values = {key: form_text(form, key) for key in ("name", "platform", "notes")}
     uploads = request.files.getlist(UPLOAD_FIELD) if request.files else []
     files = [upload for upload in (uploads or []) if upload.name or upload.body]
+    allow_duplicate = clean_flag(form.get("allow_duplicate"), "allow_duplicate")
     names = _names(values["name"], files)
     try:
         fields = [
@@ -206,7 +208,14 @@ async def gallery_upload(request: Request) -> HTTPResponse:
     for index, item_fields in enumerate(fields):
         image = files[index].body if files else None
         try:
-            created.append(await items.create(user_id=who.user.id, fields=item_fields, image=image))
+            created.append(
+                await items.create(
+                    user_id=who.user.id,
+                    fields=item_fields,
+                    image=image,
+                    allow_duplicate=allow_duplicate,
+                )
+            )
         except AppError as exc:
             label = (files[index].name or f"Photo {index + 1}") if files else item_fields.name
             problems.append(f"{label}: {exc.detail}")
