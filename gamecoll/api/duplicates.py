@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, HTTPResponse, Request
@@ -10,6 +10,7 @@ from sanic import Blueprint, HTTPResponse, Request
 from gamecoll.api.docs import Body, Param, operation
 from gamecoll.http.body import json_data
 from gamecoll.http.guard import authenticated, principal
+from gamecoll.http.limits import KIB
 from gamecoll.http.responses import private_json
 from gamecoll.services.duplicates import CHECK_MAX, Duplicates, clean_checksums
 
@@ -24,7 +25,9 @@ DUPLICATE_TEXT: Final = (
     "The user already has this photo (code `duplicate_photo`, `item_id` names the item); "
     "send `allow_duplicate=true` to store it again"
 )
-_SHA256: Final = {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}
+CHECK_BODY: Final = 128 * KIB
+"""1,000 quoted checksums are some 67 KiB of JSON."""
+_SHA256: Final[dict[str, Any]] = {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}
 
 
 class ChecksumsIn(BaseModel):
@@ -50,7 +53,7 @@ class ChecksumsOut(BaseModel):
     unknown: list[str] = Field(description="The others: photos worth uploading.")
 
 
-@bp.post("/check")
+@bp.post("/check", ctx_body_limit=CHECK_BODY)
 @operation(
     "checkPhotos",
     tag="collection",

@@ -127,9 +127,7 @@ _STORED_INFO: Final[dict[str, frozenset[str]]] = {
     "WEBP": frozenset({"icc_profile", "loop", "background", "duration", "timestamp"}),
     "GIF": frozenset({"version", "background", "transparency", "duration", "loop"}),
 }
-_STORED_JPEG_SEGMENTS: Final = frozenset(
-    {("APP0", b"JFIF"), ("APP2", b"ICC_P"), ("APP14", b"Adobe")}
-)
+_STORED_JPEG_SEGMENTS: Final = {"APP0": b"JFIF\0", "APP2": b"ICC_PROFILE\0", "APP14": b"Adobe"}
 
 
 def in_stored_form(im: Image.Image, image_format: str) -> bool:
@@ -142,4 +140,4 @@ def in_stored_form(im: Image.Image, image_format: str) -> bool:
     if allowed is None or not set(im.info) <= allowed or len(im.getexif()):
         return False
     applist = getattr(im, "applist", [])
-    return all((marker, body[:5]) in _STORED_JPEG_SEGMENTS for marker, body in applist)
+    return all(body.startswith(_STORED_JPEG_SEGMENTS.get(marker, b"-")) for marker, body in applist)

@@ -24,7 +24,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, Protocol
 
 from gamecoll.errors import ValidationFailed
 from gamecoll.services.exchange_format import (
@@ -64,10 +64,14 @@ def sniff_format(head: bytes) -> str | None:
 # -- JSON, one item at a time ------------------------------------------------------------------
 
 
+class _Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class _JsonItems:
     """Decode the items of `{"items": [...]}` (or `[...]`) from a text stream, one at a time."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: _Readable) -> None:
         self._decode = codecs.getincrementaldecoder("utf-8-sig")()
         self._stream = stream
         self._buffer = ""
@@ -148,6 +152,8 @@ class _JsonItems:
         number = 0
         while True:
             number += 1
+            if self._peek() == "":
+                raise _bad("The JSON file is not valid: it ends before its list of items does.")
             if self._peek() != "{":
                 raise _bad(f"Item {number} of the JSON file is not an object.")
             yield self._value(f"Item {number} of the JSON file")
@@ -326,7 +332,7 @@ class _Capped(io.RawIOBase):
         self._stream = stream
         self._left = COLLECTION_MAX_BYTES
 
-    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, size: int = -1) -> bytes:
         want = self._left if size < 0 else min(size, self._left + 1)
         try:
             data = self._stream.read(want)

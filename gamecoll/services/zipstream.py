@@ -39,7 +39,7 @@ class ZipStream:
 
     def __init__(self) -> None:
         self._sink = _Sink()
-        self._zip = zipfile.ZipFile(self._sink, "w", allowZip64=True)  # type: ignore[arg-type]
+        self._zip = zipfile.ZipFile(self._sink, "w", allowZip64=True)  # type: ignore[call-overload]
 
     def open(
         self, name: str, *, when: datetime, compress: bool, size: int | None = None
@@ -51,7 +51,8 @@ class ZipStream:
         info.external_attr = 0o644 << 16
         if size is not None:
             info.file_size = size  # lets zipfile pick ZIP64 headers for a big entry up front
-        return self._zip.open(info, "w", force_zip64=size is None)
+        entry: IO[bytes] = self._zip.open(info, "w", force_zip64=size is None)
+        return entry
 
     def take(self) -> bytes:
         """The bytes written since the last call."""

@@ -15,9 +15,9 @@ from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.limits import ITEM_FORM_BODY, upload_body
 from gamecoll.models import Item
+from gamecoll.services.duplicates import clean_flag
 from gamecoll.services.image_checks import ACCEPTED_CONTENT_TYPES
 from gamecoll.services.item_json import image_json
-from gamecoll.services.duplicates import clean_flag
 from gamecoll.services.item_rules import (
     NAME_MAX,
     NOTES_MAX,
