@@ -16,30 +16,26 @@ what is wrong with one row is that row's refusal, reported by the import.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
-import json
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final, Protocol
+from typing import IO, Any, Final
 
-from gamecoll.errors import ValidationFailed
 from gamecoll.services.exchange_format import (
     COLLECTION_FILE,
-    FORMAT_NAME,
     PHOTO_COLUMNS,
     PHOTO_KEYS,
     CellError,
     field_kinds,
     read_cell,
 )
+from gamecoll.services.json_items import JsonItems, bad_file
 
 IMPORT_FORMATS: Final = ("json", "csv", "zip")
 MAX_ROWS: Final = 100_000
-ROW_MAX_BYTES: Final = 256 * 1024
 MAX_ENTRIES: Final = MAX_ROWS + 16
 COLLECTION_MAX_BYTES: Final = 512 * 1024 * 1024
 MAX_RATIO: Final = 200
@@ -47,8 +43,7 @@ _CHUNK: Final = 64 * 1024
 _WHITESPACE: Final = " \t\r\n"
 
 
-def _bad(message: str) -> ValidationFailed:
-    return ValidationFailed(message, fields={"file": message})
+_bad = bad_file
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -59,126 +54,6 @@ def sniff_format(head: bytes) -> str | None:
     if not text:
         return None
     return "json" if text[:1] in (b"{", b"[") else "csv"
-
-
-# -- JSON, one item at a time ------------------------------------------------------------------
-
-
-class _Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-class _JsonItems:
-    """Decode the items of `{"items": [...]}` (or `[...]`) from a text stream, one at a time."""
-
-    def __init__(self, stream: _Readable) -> None:
-        self._decode = codecs.getincrementaldecoder("utf-8-sig")()
-        self._stream = stream
-        self._buffer = ""
-        self._pos = 0
-        self._eof = False
-        self._decoder = json.JSONDecoder()
-        self.offset = 0  # characters consumed before the buffer, for messages
-
-    def _more(self) -> bool:
-        if self._eof:
-            return False
-        data = self._stream.read(_CHUNK)
-        try:
-            text = self._decode.decode(data, final=not data)
-        except UnicodeDecodeError:
-            raise _bad("The JSON file is not UTF-8 text.") from None
-        self.offset += self._pos
-        self._buffer = self._buffer[self._pos :] + text
-        self._pos = 0
-        self._eof = not data
-        return True
-
-    def _peek(self) -> str:
-        while True:
-            while self._pos < len(self._buffer) and self._buffer[self._pos] in _WHITESPACE:
-                self._pos += 1
-            if self._pos < len(self._buffer):
-                return self._buffer[self._pos]
-            if not self._more():
-                return ""
-
-    def _expect(self, char: str, where: str) -> None:
-        found = self._peek()
-        if found != char:
-            shown = repr(found) if found else "the end of the file"
-            raise _bad(
-                f"The JSON file is not a collection: expected {char!r} {where}, "
-                f"found {shown} at character {self.offset + self._pos:,}."
-            )
-        self._pos += 1
-
-    def _value(self, what: str) -> Any:
-        """Decode one value at the position, reading more while it is incomplete."""
-        self._peek()
-        while True:
-            try:
-                value, end = self._decoder.raw_decode(self._buffer, self._pos)
-            except json.JSONDecodeError as exc:
-                if len(self._buffer) - self._pos > ROW_MAX_BYTES:
-                    raise _bad(
-                        f"{what} is larger than {ROW_MAX_BYTES // 1024} KiB or not valid JSON."
-                    ) from None
-                if not self._more():
-                    raise _bad(
-                        f"The JSON file is not valid: {exc.msg} at character "
-                        f"{self.offset + exc.pos:,}."
-                    ) from None
-                continue
-            except RecursionError:
-                raise _bad(f"{what} is nested too deeply.") from None
-            if end - self._pos > ROW_MAX_BYTES:
-                raise _bad(f"{what} is larger than {ROW_MAX_BYTES // 1024} KiB.")
-            self._pos = end
-            return value
-
-    def items(self) -> Iterator[Any]:
-        first = self._peek()
-        if first == "{":
-            self._pos += 1
-            self._find_items()
-        elif first != "[":
-            raise _bad("The JSON file must be an object with `items` (as exported) or a list.")
-        else:
-            self._pos += 1
-        if self._peek() == "]":
-            self._pos += 1
-            return
-        number = 0
-        while True:
-            number += 1
-            if self._peek() == "":
-                raise _bad("The JSON file is not valid: it ends before its list of items does.")
-            if self._peek() != "{":
-                raise _bad(f"Item {number} of the JSON file is not an object.")
-            yield self._value(f"Item {number} of the JSON file")
-            if self._peek() == ",":
-                self._pos += 1
-                continue
-            self._expect("]", f"after item {number}")
-            return
-
-    def _find_items(self) -> None:
-        """Skip to the `items` list of the top object, checking `format` on the way."""
-        while True:
-            key = self._value("A key of the JSON file")
-            if not isinstance(key, str):
-                raise _bad("The JSON file is not valid: a key is not a string.")
-            self._expect(":", f"after the key {key!r}")
-            if key == "items":
-                self._expect("[", "after `items`")
-                return
-            value = self._value(f"The value of {key!r}")
-            if key == "format" and value != FORMAT_NAME:
-                raise _bad(f"The JSON file's format is {value!r}, not {FORMAT_NAME!r}.")
-            if self._peek() == "}":
-                raise _bad("The JSON file has no `items` list.")
-            self._expect(",", f"after the value of {key!r}")
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -293,13 +168,13 @@ class ImportFile:
         if self.file_format == "zip":
             assert self._zip is not None
             with self._zip.open(COLLECTION_FILE) as stream:
-                yield from _rows_checked(_JsonItems(_Capped(stream)).items())
+                yield from _rows_checked(JsonItems(_Capped(stream)).items())
             return
         with self.path.open("rb") as stream:
             if self.file_format == "csv":
                 yield from _rows_checked(_csv_rows(stream))
             else:
-                yield from _rows_checked(_JsonItems(stream).items())
+                yield from _rows_checked(JsonItems(stream).items())
 
     def count(self) -> int:
         """Read every row once (checking the file's syntax and encoding): how many there are."""
