@@ -8,6 +8,7 @@ import uuid
 from sanic import Blueprint, HTTPResponse, Request
 
 from gamecoll.api.docs import Answer, Body, Param, links_with, operation
+from gamecoll.api.duplicates import ALLOW_DUPLICATE, DUPLICATE_TEXT
 from gamecoll.api.item_schemas import (
     CURSOR,
     LIMIT,
@@ -93,6 +94,7 @@ async def list_items(request: Request, items: ItemService) -> HTTPResponse:
 @operation(
     "createItem",
     tag="collection",
+    params=(ALLOW_DUPLICATE,),
     body=Body(ItemCreateIn, multipart="ItemCreateForm"),
     answers={
         201: Answer(
@@ -103,6 +105,7 @@ async def list_items(request: Request, items: ItemService) -> HTTPResponse:
         ),
     },
     errors={
+        409: DUPLICATE_TEXT,
         413: "The body or the image is too large",
         415: BAD_IMAGE,
         422: "A field is not valid, or the image is damaged or too big",
