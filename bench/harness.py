@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from bench import image_memory, images, seed
+from bench import export_zip, image_memory, images, seed
 from bench.loadgen import Chain, Req, Wrk, WrkResult, ensure_wrk
 from bench.oversized import OVERSIZED_SCENARIOS, oversized_logins
 from bench.procs import (
@@ -94,6 +94,7 @@ ALL_SCENARIOS = (
     + OVERSIZED_SCENARIOS
     + SESSION_SCENARIOS
     + IMAGE_SCENARIOS
+    + export_zip.SCENARIOS
 )
 # The groups `--only` selects.
 GROUPS = {
@@ -106,6 +107,7 @@ GROUPS = {
     "oversized": OVERSIZED_SCENARIOS,
     "sessions": SESSION_SCENARIOS,
     "images": IMAGE_SCENARIOS,
+    "exchange": export_zip.SCENARIOS,
 }
 ITEM_SCENARIOS = frozenset(
     {
@@ -1200,6 +1202,7 @@ class Bench:
                 1.6,
             )
         found.extend(image_memory.targets(s))
+        found.extend(export_zip.targets(s))
         return found
 
     def worker_ratios(self) -> None:
@@ -1226,6 +1229,8 @@ class Bench:
             phase_sessions(self)
         if self.selected("images"):
             image_memory.run(self)
+        if self.selected("exchange"):
+            export_zip.run(self)
 
     def selected(self, group: str) -> bool:
         """Whether this run includes a group of scenarios (`--only`; all by default)."""
@@ -1300,6 +1305,9 @@ def format_table(results: dict[str, Any]) -> str:
                     f"{entry['rss_after_requests_kib']} KiB after {entry['requests']} requests",
                 )
             )
+            continue
+        if name in export_zip.SCENARIOS and status in ("ok", "errors"):
+            lines.append(_row(name, entry["server"], note=export_zip.summary(entry)))
             continue
         if name in IMAGE_SCENARIOS and status in ("ok", "errors"):
             lines.append(_row(name, entry["server"], note=image_memory.summary(name, entry)))
