@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -51,6 +52,15 @@ class Planned:
     photo: bytes | None
     created_at: datetime
     updated_at: datetime
+    upload_sha256: str | None = None
+    """The checksum the photo had when first uploaded, as exported (for later duplicates)."""
+
+
+def _upload_checksum(photo: object) -> str | None:
+    value = photo.get("upload_sha256") if isinstance(photo, dict) else None
+    if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value):
+        return value
+    return None
 
 
 def item_columns(fields: ItemFields) -> dict[str, Any]:
@@ -115,9 +125,9 @@ class RowImporter:
         existing = await self._match(row_id)
         if photo is not None:
             await self._check_photo(photo, existing)
+        original = _upload_checksum(row.get("photo"))
         if existing is None:
-            source_id = row_id
-            return Planned(CREATE, columns, source_id, None, photo, created, updated)
+            return Planned(CREATE, columns, row_id, None, photo, created, updated, original)
         same_photo = photo is None or hashlib.sha256(photo).hexdigest() in (
             existing.image_sha256,
             existing.upload_sha256,
@@ -126,7 +136,7 @@ class RowImporter:
         if same and same_photo and existing.created_at == created:
             return Planned(UNCHANGED, columns, None, existing, None, created, updated)
         kept = None if same_photo else photo
-        return Planned(UPDATE, columns, None, existing, kept, created, updated)
+        return Planned(UPDATE, columns, None, existing, kept, created, updated, original)
 
     def _photo(self, value: object) -> bytes | None:
         if value is None or self.source.file_format != "zip":
@@ -168,6 +178,8 @@ class RowImporter:
         processed = await self._process(planned.photo)
         keys = await self.files.store(self.user_id, processed) if processed else None
         image_columns = _image_columns(keys, processed)
+        if image_columns and planned.upload_sha256:
+            image_columns["upload_sha256"] = planned.upload_sha256
         try:
             if planned.existing is None:
                 return await Item.create(

@@ -32,6 +32,8 @@ log = logging.getLogger("gamecoll.imports")
 
 INLINE_MAX_BYTES: Final = 1024 * 1024
 """JSON and CSV files up to this size are imported before the request is answered."""
+KEEP_JOBS: Final = 10
+"""Finished jobs kept per user (older ones are removed when a new one starts)."""
 REPORT_MAX_ROWS: Final = 10_000
 """Rows listed in a job's report (refusals first kept); the counts cover every row."""
 SAVE_EVERY: Final = 25
@@ -93,6 +95,7 @@ class ImportService:
         """
         try:
             await self._refuse_concurrent(user_id)
+            await self._forget_old(user_id)
             source = ImportFile(path, file_format, self.images.limits.max_bytes)
             total = await asyncio.to_thread(lambda: source.open().count())
         except BaseException:
@@ -140,6 +143,16 @@ class ImportService:
         ).first()
         if busy is not None:
             raise Conflict(f"An import of yours is running (job {busy.id}); wait until it is done.")
+
+    async def _forget_old(self, user_id: uuid.UUID) -> None:
+        old = (
+            await ImportJob.filter(user_id=user_id)
+            .order_by("-created_at")
+            .offset(KEEP_JOBS - 1)
+            .values_list("id", flat=True)
+        )
+        if old:
+            await ImportJob.filter(id__in=list(old), state__in=(DONE, FAILED)).delete()
 
     async def get(self, *, user_id: uuid.UUID, job_id: uuid.UUID) -> ImportJob:
         """Return one of the user's jobs; 404 for anyone else's."""

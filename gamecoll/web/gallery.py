@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from sanic import HTTPResponse, Request
 from sanic.request import File
 
-from gamecoll.errors import AppError, ValidationFailed
+from gamecoll.errors import AppError, DuplicatePhoto, ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.limits import ITEM_FORM_BODY, upload_body
@@ -37,6 +37,7 @@ PAGE_SIZE: Final = 24
 # The first cards are above the fold: load them at once, the rest lazily.
 EAGER_CARDS: Final = 6
 UPLOAD_FIELD: Final = "images"
+DUPLICATE_PAGE_TEXT: Final = "You already have this photo in your collection."
 
 
 def _items(request: Request) -> ItemService:
@@ -218,7 +219,8 @@ async def gallery_upload(request: Request) -> HTTPResponse:
             )
         except AppError as exc:
             label = (files[index].name or f"Photo {index + 1}") if files else item_fields.name
-            problems.append(f"{label}: {exc.detail}")
+            detail = DUPLICATE_PAGE_TEXT if isinstance(exc, DuplicatePhoto) else exc.detail
+            problems.append(f"{label}: {detail}")
     if not created:
         state = _upload_state(values=values)
         state["problems"] = problems

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests import images as make
-from tests.api.test_items_support import ITEMS, create, create_with_image, new_user
+from tests.api.test_items_support import ITEMS, b64, create, create_with_image, new_user
 from tests.conftest import DB_KINDS_WITH_S3
 from tests.helpers import error_of
 
@@ -149,6 +149,11 @@ async def test_zip_round_trip_into_a_fresh_account_reproduces_everything(
     # Bob's export names the items as Alice's did: the id is stable across accounts.
     bob_rows = json.loads(await export(client, bob, "json"))["items"]
     assert [row["id"] for row in bob_rows] == [item["id"] for item in reversed(items)]
+    # The photo as first uploaded is known to Bob too: the upload checksum came along.
+    again = await client.post(
+        ITEMS, json={"name": "Again", "image": b64(make.phone_jpeg())}, headers=bob
+    )
+    assert again.status_code == 409 and error_of(again)["item_id"] == copies[2]["id"]
 
 
 async def test_importing_twice_changes_nothing(client: httpx.AsyncClient) -> None:

@@ -90,3 +90,28 @@ async def test_a_bad_file_comes_back_to_the_form(member: Visitor) -> None:
     assert no_file.status_code == 422 and "Choose a file" in no_file.text
     assert '<section id="import"' in no_file.text
     assert not_utf8.status_code == 422 and "not UTF-8" in not_utf8.text
+
+
+async def test_a_photo_already_in_the_gallery_is_not_added_twice(member: Visitor) -> None:
+    from tests.web.conftest import png
+
+    photo = png(colour=(9, 8, 7))
+    first = await member.post(
+        "/gallery",
+        data={"csrf_token": member.csrf},
+        files=[("images", ("a.png", photo, "image/png"))],
+    )
+    again = await member.post(
+        "/gallery",
+        data={"csrf_token": member.csrf},
+        files=[("images", ("b.png", photo, "image/png"))],
+    )
+    allowed = await member.post(
+        "/gallery",
+        data={"csrf_token": member.csrf, "allow_duplicate": "true"},
+        files=[("images", ("c.png", photo, "image/png"))],
+    )
+
+    assert first.status_code == 303 and allowed.status_code == 303
+    assert again.status_code == 422
+    assert "b.png: You already have this photo in your collection." in again.text
