@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import image_memory, seed
+from bench import export_zip, image_memory, seed
 from bench.loadgen import ensure_wrk
 from bench.machine import machine_description, source_revision
 from bench.phase_one_worker import PhaseOneWorker
@@ -60,6 +60,8 @@ class Bench(PhaseOneWorker, PhaseTwoWorkers, PhaseScale, Targets):
             phase_sessions(self)
         if self.selected("images"):
             image_memory.run(self)
+        if self.selected("exchange"):
+            export_zip.run(self)
 
     def selected(self, group: str) -> bool:
         """Whether this run includes a group of scenarios (`--only`; all by default)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bench import image_memory
+from bench import export_zip, image_memory
 from bench.loadgen import Chain, Req
 from bench.oversized import OVERSIZED_SCENARIOS
 from bench.procs import Started
@@ -52,6 +52,7 @@ ALL_SCENARIOS = (
     + OVERSIZED_SCENARIOS
     + SESSION_SCENARIOS
     + IMAGE_SCENARIOS
+    + export_zip.SCENARIOS
 )
 # The groups `--only` selects.
 GROUPS = {
@@ -64,6 +65,7 @@ GROUPS = {
     "oversized": OVERSIZED_SCENARIOS,
     "sessions": SESSION_SCENARIOS,
     "images": IMAGE_SCENARIOS,
+    "exchange": export_zip.SCENARIOS,
 }
 ITEM_SCENARIOS = frozenset(
     {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import image_memory
+from bench import export_zip, image_memory
 from bench.core import median
 from bench.plan import ALL_SCENARIOS, IMAGE_SCENARIOS
 
@@ -63,6 +63,9 @@ def format_table(results: dict[str, Any]) -> str:
                     f"{entry['rss_after_requests_kib']} KiB after {entry['requests']} requests",
                 )
             )
+            continue
+        if name in export_zip.SCENARIOS and status in ("ok", "errors"):
+            lines.append(_row(name, entry["server"], note=export_zip.summary(entry)))
             continue
         if name in IMAGE_SCENARIOS and status in ("ok", "errors"):
             lines.append(_row(name, entry["server"], note=image_memory.summary(name, entry)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import image_memory
+from bench import export_zip, image_memory
 from bench.core import BenchBase
 from bench.plan import WORKER_TARGETS
 
@@ -131,6 +131,7 @@ class Targets(BenchBase):
                 1.6,
             )
         found.extend(image_memory.targets(s))
+        found.extend(export_zip.targets(s))
         return found
 
     def worker_ratios(self) -> None:

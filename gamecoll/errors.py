@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import uuid
+from typing import Any, ClassVar
 
 
 class AppError(Exception):
@@ -22,6 +23,8 @@ class AppError(Exception):
         self.detail = message or self.message
         self.fields = fields or {}
         self.headers = headers or {}
+        self.extra: dict[str, Any] = {}
+        """More members of the JSON error object (beside code, message and fields)."""
         super().__init__(self.detail)
 
 
@@ -71,6 +74,19 @@ class Conflict(AppError):
     status = 409
     code = "conflict"
     message = "That already exists."
+
+
+class DuplicatePhoto(Conflict):
+    code = "duplicate_photo"
+    message = "You already have this photo in your collection."
+
+    def __init__(self, item_id: uuid.UUID) -> None:
+        super().__init__(
+            "You already have this photo in your collection; send allow_duplicate=true "
+            "to add it again."
+        )
+        self.item_id = item_id
+        self.extra = {"item_id": str(item_id)}
 
 
 class PayloadTooLarge(AppError):

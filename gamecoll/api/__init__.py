@@ -10,7 +10,9 @@ from gamecoll.api import (
     account,
     activity,
     auth,
+    duplicates,
     email_change,
+    exchange,
     item_images,
     items,
     recovery,
@@ -24,9 +26,11 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(status.bp)
     app.blueprint(auth.bp)
     app.blueprint(account.bp)
+    app.blueprint(duplicates.bp)
     app.blueprint(items.bp)
     app.blueprint(item_images.bp)
     app.blueprint(recovery.bp)
     app.blueprint(verification.bp)
     app.blueprint(email_change.bp)
     app.blueprint(activity.bp)
+    app.blueprint(exchange.bp)

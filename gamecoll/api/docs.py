@@ -31,6 +31,8 @@ class Body:
     multipart: str | None = None
     """The component name of the multipart form's schema (see `FORMS`)."""
     required: bool = True
+    raw: Mapping[str, Schema] | None = None
+    """Media types of a body that is a file rather than JSON (replaces the model's JSON)."""
 
 
 @dataclass(frozen=True, slots=True)

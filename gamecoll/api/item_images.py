@@ -17,6 +17,7 @@ from sanic import Blueprint, HTTPResponse, Request
 from sanic import json as json_response
 
 from gamecoll.api.docs import IF_NONE_MATCH, Answer, Body, Param, operation
+from gamecoll.api.duplicates import ALLOW_DUPLICATE, DUPLICATE_TEXT
 from gamecoll.api.item_schemas import (
     IMAGE_BYTES,
     WEBP_BYTES,
@@ -131,10 +132,12 @@ async def send_image(
 @operation(
     "setItemImage",
     tag="collection",
+    params=(ALLOW_DUPLICATE,),
     body=Body(ItemImageIn, multipart="ItemImageForm"),
     answers={200: (ItemOut, "The item with its new image")},
     errors={
         404: NO_ITEM,
+        409: f"{DUPLICATE_TEXT} (another item has it)",
         413: "The body or the image is too large",
         415: BAD_IMAGE,
         422: "No image, or a damaged or too big one",
@@ -150,7 +153,12 @@ async def put_image(request: Request, item_id: uuid.UUID, items: ItemService) ->
     await items.get(user_id=user_id, item_id=item_id)  # 404 before reading the image
     upload = await read_upload(request, items, image_required=True)
     assert upload.image is not None
-    item = await items.replace_image(user_id=user_id, item_id=item_id, data=upload.image)
+    item = await items.replace_image(
+        user_id=user_id,
+        item_id=item_id,
+        data=upload.image,
+        allow_duplicate=upload.allow_duplicate,
+    )
     return private_json(item_json(item))
 
 

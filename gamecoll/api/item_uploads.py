@@ -21,6 +21,7 @@ from gamecoll.api.item_schemas import (
 from gamecoll.config import Settings
 from gamecoll.errors import PayloadTooLarge, ValidationFailed
 from gamecoll.http.body import FORM_TYPES, form_data, json_data, media_type, validate
+from gamecoll.services.duplicates import clean_flag
 from gamecoll.services.items import ItemService
 
 UPLOAD_OVERHEAD: Final = 64 * 1024
@@ -66,10 +67,15 @@ async def read_body_within_limit(request: Request) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Upload:
-    """What a create or image request sent: the raw fields and the image bytes, if any."""
+    """What a create or image request sent: the raw fields and the image bytes, if any.
+
+    `allow_duplicate` is the query parameter `allow_duplicate=true`: store a photo the user
+    already has (else 409 `duplicate_photo`).
+    """
 
     fields: dict[str, Any]
     image: bytes | None
+    allow_duplicate: bool = False
 
 
 NO_FILE: Final = "Send the image as a file part named `image` (or base64 in a JSON body)."
@@ -77,6 +83,7 @@ NO_FILE: Final = "Send the image as a file part named `image` (or base64 in a JS
 
 async def read_upload(request: Request, items: ItemService, *, image_required: bool) -> Upload:
     """Read a JSON body (image as base64) or a form (image as a file part named `image`)."""
+    allow = clean_flag(request.args.get("allow_duplicate"), "allow_duplicate")
     if media_type(request) in FORM_TYPES:
         fields: dict[str, Any] = form_data(request)
         if "image" in fields:
@@ -89,14 +96,15 @@ async def read_upload(request: Request, items: ItemService, *, image_required: b
         image = part.body if part is not None and part.body else None
         if image is None and image_required:
             raise ValidationFailed(NO_FILE, fields={"image": NO_FILE})
-        return Upload(fields, image)
+        return Upload(fields, image, allow)
     data = json_data(request)
     if image_required:
         encoded: str | None = validate(ItemImageIn, data).image
     else:
         encoded = validate(ItemCreateIn, data).image
     image_bytes = await items.decode_base64(encoded) if encoded is not None else None
-    return Upload({key: value for key, value in data.items() if key != "image"}, image_bytes)
+    fields = {key: value for key, value in data.items() if key != "image"}
+    return Upload(fields, image_bytes, allow)
 
 
 def _form_json(text: str) -> Any:

@@ -7,6 +7,7 @@ import uuid
 from sanic import Blueprint, HTTPResponse, Request
 
 from gamecoll.api.docs import Answer, Body, Param, links_with, operation
+from gamecoll.api.duplicates import ALLOW_DUPLICATE, DUPLICATE_TEXT
 from gamecoll.api.item_schemas import (
     CURSOR,
     LIMIT,
@@ -88,6 +89,7 @@ async def list_items(request: Request, items: ItemService) -> HTTPResponse:
 @operation(
     "createItem",
     tag="collection",
+    params=(ALLOW_DUPLICATE,),
     body=Body(ItemCreateIn, multipart="ItemCreateForm"),
     answers={
         201: Answer(
@@ -98,6 +100,7 @@ async def list_items(request: Request, items: ItemService) -> HTTPResponse:
         ),
     },
     errors={
+        409: DUPLICATE_TEXT,
         413: "The body or the image is too large",
         415: BAD_IMAGE,
         422: "A field is not valid, or the image is damaged or too big",
@@ -111,7 +114,12 @@ async def create_item(request: Request, items: ItemService) -> HTTPResponse:
     """Add an item, with an optional image (base64 in JSON, or a multipart file part)."""
     upload = await read_upload(request, items, image_required=False)
     fields = ItemFields.clean(validate(ItemCreateIn, upload.fields).model_dump())
-    item = await items.create(user_id=principal(request).user.id, fields=fields, image=upload.image)
+    item = await items.create(
+        user_id=principal(request).user.id,
+        fields=fields,
+        image=upload.image,
+        allow_duplicate=upload.allow_duplicate,
+    )
     response = private_json(item_json(item), status=201)
     response.headers["location"] = item_url(item)
     return response

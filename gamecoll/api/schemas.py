@@ -177,6 +177,10 @@ class ErrorBody(BaseModel):
     fields: dict[str, str] | None = Field(
         default=None, description="Each invalid field with what was wrong (only when any)."
     )
+    item_id: str | None = Field(
+        default=None,
+        description="With `duplicate_photo`: the item that already has this photo.",
+    )
 
 
 class ErrorOut(BaseModel):

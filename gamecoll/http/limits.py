@@ -24,6 +24,9 @@ a body of a million form fields does not get near the parser.
 ITEM_FORM_BODY: Final = 128 * KIB
 """An item's text fields as a browser form: 5000 characters of notes, percent-encoded."""
 
+IMPORT_BODY: Final = 1024 * MIB
+"""A collection file to import (a ZIP export with its photos): read to disk, never to memory."""
+
 BodyLimit = int | Callable[[Settings], int]
 """A route's limit: bytes, or a function of the settings (for limits sized by an image)."""
 

@@ -6,6 +6,7 @@ concern (hot reads, clean-up, rate limits, the mail outbox).
 """
 
 from gamecoll.models.activity import ActivityEntry
+from gamecoll.models.import_job import ImportJob
 from gamecoll.models.item import Item
 from gamecoll.models.mail import AccountToken, OutboxMail
 from gamecoll.models.rate_limit import LoginFailure, RateCounter
@@ -15,6 +16,7 @@ from gamecoll.models.user import User
 __all__ = [
     "AccountToken",
     "ActivityEntry",
+    "ImportJob",
     "Item",
     "LoginFailure",
     "OutboxMail",

@@ -34,9 +34,18 @@ class Item(Model):
     image_height = fields.IntField(null=True)
     image_size = fields.IntField(null=True)
     image_sha256 = fields.CharField(max_length=64, null=True)
+    # Duplicates and import (see services/duplicates.py and services/imports.py): the SHA-256
+    # of the photo as it was sent, and the `id` an imported item had in its export.
+    upload_sha256 = fields.CharField(max_length=64, null=True)
+    source_id = fields.UUIDField(null=True)
 
     user_id: uuid.UUID
 
     class Meta:
         table = "items"
-        indexes = (("user_id", "created_at", "id"),)
+        indexes = (
+            ("user_id", "created_at", "id"),
+            ("user_id", "upload_sha256"),
+            ("user_id", "image_sha256"),
+        )
+        unique_together = (("user_id", "source_id"),)

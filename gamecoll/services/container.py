@@ -12,10 +12,13 @@ from gamecoll.services.account_tokens import AccountTokens
 from gamecoll.services.activity import ActivityLog, purge_account_mail
 from gamecoll.services.auth import AuthService
 from gamecoll.services.cleanup import CleanupService
+from gamecoll.services.duplicates import Duplicates
 from gamecoll.services.email_change import EmailChangeService
+from gamecoll.services.exports import ExportService
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.image_checks import ImageLimits
 from gamecoll.services.image_workers import ImageWorkers
+from gamecoll.services.imports import ImportService
 from gamecoll.services.items import ItemService
 from gamecoll.services.mail import MailTemplates, build_transport
 from gamecoll.services.outbox import BATCH, Outbox
@@ -47,6 +50,9 @@ class Services:
     verification: VerificationService
     email_change: EmailChangeService
     activity: ActivityLog
+    duplicates: Duplicates
+    exports: ExportService
+    imports: ImportService
 
     def all(self) -> list[object]:
         """Return every service, for dependency injection by type."""
@@ -151,6 +157,9 @@ def build_services(settings: Settings) -> Services:
         verification=verification,
         email_change=email_change,
         activity=activity,
+        duplicates=items.duplicates,
+        exports=ExportService(storage=storage),
+        imports=ImportService(files=items.files, images=images),
     )
 
 

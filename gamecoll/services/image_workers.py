@@ -122,6 +122,17 @@ def _process(data: bytes, limits: ImageLimits) -> ProcessedImage:
     )
 
 
+def _process_keeping(data: bytes, limits: ImageLimits) -> ProcessedImage:
+    return process_image(
+        data,
+        max_bytes=limits.max_bytes,
+        max_pixels=limits.max_pixels,
+        max_decoded_bytes=limits.max_decoded_bytes,
+        max_frames=limits.max_frames,
+        keep_stored_form=True,
+    )
+
+
 # -- in the server process -----------------------------------------------------------------------
 
 
@@ -222,6 +233,10 @@ class ImageWorkers:
     async def process(self, data: bytes) -> ProcessedImage:
         """Check an upload, then clean it and make its renditions in a worker."""
         return await self._run(data, _process)
+
+    async def process_keeping(self, data: bytes) -> ProcessedImage:
+        """Like `process`, but keep a file already in the stored form byte for byte (imports)."""
+        return await self._run(data, _process_keeping)
 
     async def renditions(self, data: bytes) -> Renditions:
         """Make the renditions of a stored image in a worker (for backfills)."""

@@ -19,7 +19,6 @@ ValidationFailed too.
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 from typing import Final
 
@@ -37,19 +36,16 @@ from gamecoll.services.image_checks import (
     invalid,
     too_many_pixels,
 )
+from gamecoll.services.image_encode import encode_frames, in_stored_form, webp_lossless
 from gamecoll.services.renditions import (
     DISPLAY_SIZE,
     THUMB_SIZE,
     Renditions,
     encode,
     fit,
-    icc_fits,
     make_renditions,
     shrink,
 )
-
-JPEG_QUALITY: Final = 90
-WEBP_QUALITY: Final = 90
 
 # Pillow format name -> (content type, extension, stored format).
 _OUTPUT: Final[dict[str, tuple[str, str, str]]] = {
@@ -62,16 +58,7 @@ _OUTPUT: Final[dict[str, tuple[str, str, str]]] = {
 _DRAFT_FORMATS: Final = frozenset({"JPEG", "MPO"})  # decoders that can scale while decoding
 _ORIENTATION_TAG: Final = 0x0112
 _QUARTER_TURNS: Final = frozenset({5, 6, 7, 8})
-# Modes each encoder writes as they are; anything else is converted first.
-_SAVE_MODES: Final[dict[str, frozenset[str]]] = {
-    "JPEG": frozenset({"L", "RGB", "CMYK"}),
-    "PNG": frozenset({"1", "L", "LA", "I;16", "P", "RGB", "RGBA"}),
-    "WEBP": frozenset({"RGB", "RGBA"}),
-    "GIF": frozenset({"L", "P"}),
-}
 _ORIENTATION_KEYS: Final = frozenset({"exif", "xmp", "XML:com.adobe.xmp", "Raw profile type exif"})
-# Modes in which a "transparency" entry (a palette index or a colour) stays meaningful.
-_TRANSPARENCY_MODES: Final = frozenset({"1", "L", "I", "I;16", "P", "RGB"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +66,8 @@ class ProcessedImage:
     """A cleaned image ready to store, and its WebP thumbnail.
 
     `extension` has no dot ("jpg", "png", "webp", "gif"); `width` and `height` are after the
-    EXIF orientation was applied; `sha256` is the hex digest of `content`.
+    EXIF orientation was applied; `sha256` is the hex digest of `content`, `upload_sha256` that
+    of the bytes as they were sent (what a client knows before uploading: duplicates).
     """
 
     content: bytes
@@ -94,6 +82,7 @@ class ProcessedImage:
     thumb_height: int
     thumbnail_2x: bytes
     display: bytes
+    upload_sha256: str
 
 
 def process_image(
@@ -104,6 +93,7 @@ def process_image(
     max_decoded_bytes: int = 200_000_000,
     thumb_size: int = THUMB_SIZE,
     max_frames: int = MAX_FRAMES,
+    keep_stored_form: bool = False,
 ) -> ProcessedImage:
     """Decode, check, orient, strip and re-encode an upload, and make its renditions.
 
@@ -111,7 +101,8 @@ def process_image(
     ValidationFailed (damaged, or more than `max_pixels` pixels or `max_decoded_bytes` once
     decoded, or too many frames). At most one full-size copy of a still image is held: the
     renditions of a JPEG are decoded a second time at a reduced scale (draft mode), the others
-    are reduced from the decoded image before any conversion.
+    are reduced from the decoded image before any conversion. With `keep_stored_form` (imports),
+    a file already in the stored form (see `in_stored_form`) is kept byte for byte.
     """
     if thumb_size < 1:
         raise ValueError("thumb_size must be at least 1")
@@ -126,6 +117,7 @@ def process_image(
             if header.format in _DRAFT_FORMATS and not animated:
                 made = _draft_renditions(data, icc, thumb_size)
             im.load()  # really decode: truncated or corrupt data fails here
+            keep = keep_stored_form and in_stored_form(im, header.format)
             loop = im.info.get("loop")  # read before seeking: later frames may not carry it
             frames: list[Image.Image]
             durations: list[int] = []
@@ -147,7 +139,11 @@ def process_image(
     shrunk = (
         None if made is not None else shrink(first, icc, size=first.size, thumb_size=thumb_size)
     )
-    content = _encode(frames, durations, loop, out_format, icc, lossless=_webp_lossless(data))
+    if keep:
+        content = data
+    else:
+        lossless = webp_lossless(data)
+        content = encode_frames(frames, durations, loop, out_format, icc, lossless=lossless)
     del frames, first, im  # the full-size pixels go before the renditions are encoded
     if made is None:
         assert shrunk is not None
@@ -165,6 +161,7 @@ def process_image(
         thumb_height=made.thumb_height,
         thumbnail_2x=made.thumbnail_2x,
         display=made.display,
+        upload_sha256=hashlib.sha256(data).hexdigest(),
     )
 
 
@@ -233,79 +230,3 @@ def _read_frames(
         durations.append(int(im.info.get("duration", 0) or 0))
         index += 1
     return frames, durations
-
-
-def _encode(
-    frames: list[Image.Image],
-    durations: list[int],
-    loop: object,
-    out_format: str,
-    icc: bytes | None,
-    *,
-    lossless: bool,
-) -> bytes:
-    """Encode the frames with no metadata except the ICC profile (and GIF/PNG transparency)."""
-    cleaned = [_for_format(frame, out_format) for frame in frames]
-    options: dict[str, object] = {}
-    if out_format == "JPEG":
-        options = {"quality": JPEG_QUALITY, "optimize": False}
-    elif out_format == "PNG":
-        options = {"optimize": False, "compress_level": 6}
-    elif out_format == "WEBP":
-        options = {"lossless": lossless, "quality": 100 if lossless else WEBP_QUALITY, "method": 4}
-    if icc is not None and out_format != "GIF" and icc_fits(icc, cleaned[0].mode):
-        options["icc_profile"] = icc
-    if len(cleaned) > 1:
-        options.update(save_all=True, append_images=cleaned[1:], duration=durations)
-        if isinstance(loop, int):
-            options["loop"] = loop
-        if out_format == "GIF" and any(_has_clear_pixels(frame) for frame in cleaned):
-            # Frames are whole composited pictures: clear each one before the next is drawn,
-            # or a pixel that turns transparent would keep the previous frame's colour.
-            options["disposal"] = 2
-    out = io.BytesIO()
-    cleaned[0].save(out, format=out_format, **options)
-    return out.getvalue()
-
-
-def _for_format(im: Image.Image, out_format: str) -> Image.Image:
-    """Return an image in a mode `out_format` writes, with every metadata entry dropped."""
-    if im.mode not in _SAVE_MODES[out_format]:
-        if out_format == "JPEG":
-            im = im.convert("RGB")
-        elif out_format == "GIF":
-            pass  # the GIF encoder quantizes RGB/RGBA frames itself, keeping transparency
-        else:
-            im = im.convert("RGBA" if im.has_transparency_data else "RGB")
-    transparency = im.info.get("transparency")
-    keep = transparency is not None and im.mode in _TRANSPARENCY_MODES
-    im.info = {"transparency": transparency} if keep else {}
-    return im
-
-
-def _has_clear_pixels(im: Image.Image) -> bool:
-    """Tell whether any pixel is less than opaque."""
-    if im.mode in ("RGBA", "LA", "PA"):
-        low = im.getchannel("A").getextrema()[0]
-        return isinstance(low, (int, float)) and low < 255
-    return "transparency" in im.info
-
-
-def _webp_lossless(data: bytes) -> bool:
-    """Tell whether a WebP file's (first) image is lossless (a VP8L bitstream)."""
-    if data[:4] != b"RIFF" or data[8:12] != b"WEBP":
-        return False
-    offset, end = 12, len(data)
-    while offset + 8 <= end:
-        fourcc = data[offset : offset + 4]
-        size = int.from_bytes(data[offset + 4 : offset + 8], "little")
-        if fourcc == b"VP8L":
-            return True
-        if fourcc == b"VP8 ":
-            return False
-        if fourcc == b"ANMF":
-            offset += 8 + 16  # frame header; the frame's own chunks follow
-            end = min(end, offset - 16 + size)
-            continue
-        offset += 8 + size + (size & 1)
-    return False

@@ -31,6 +31,7 @@ from gamecoll.errors import Conflict, NotAuthenticated
 from gamecoll.models import Item, User
 from gamecoll.services import item_pages
 from gamecoll.services.clock import utcnow
+from gamecoll.services.duplicates import Duplicates
 from gamecoll.services.image_checks import decode_base64_image
 from gamecoll.services.image_workers import ImageWorkers
 from gamecoll.services.images import ProcessedImage
@@ -67,6 +68,7 @@ def _image_columns(keys: ImageKeys | None, image: ProcessedImage | None) -> dict
             "image_height": None,
             "image_size": None,
             "image_sha256": None,
+            "upload_sha256": None,
         }
     return {
         "image_path": keys.image,
@@ -78,6 +80,7 @@ def _image_columns(keys: ImageKeys | None, image: ProcessedImage | None) -> dict
         "image_height": image.height,
         "image_size": image.size,
         "image_sha256": image.sha256,
+        "upload_sha256": image.upload_sha256,
     }
 
 
@@ -118,6 +121,7 @@ class ItemService:
         self.storage = storage
         self.files = ItemFiles(storage)
         self.images = images
+        self.duplicates = Duplicates()
         self.max_image_bytes = images.limits.max_bytes
 
     # -- images off the event loop ---------------------------------------------------------------
@@ -173,9 +177,19 @@ class ItemService:
     # -- writing ---------------------------------------------------------------------------------
 
     async def create(
-        self, *, user_id: uuid.UUID, fields: ItemFields, image: bytes | None = None
+        self,
+        *,
+        user_id: uuid.UUID,
+        fields: ItemFields,
+        image: bytes | None = None,
+        allow_duplicate: bool = False,
     ) -> Item:
-        """Create an item, with its image when one is given (files first, then the row)."""
+        """Create an item, with its image when one is given (files first, then the row).
+
+        A photo the user already has is refused (409 `duplicate_photo`) unless allowed.
+        """
+        if image is not None and not allow_duplicate:
+            await self.duplicates.refuse_known(user_id, image)
         processed = await self.process(image) if image is not None else None
         return await _to_completion(self._insert(user_id, fields, processed))
 
@@ -217,8 +231,15 @@ class ItemService:
         )
         return item
 
-    async def replace_image(self, *, user_id: uuid.UUID, item_id: uuid.UUID, data: bytes) -> Item:
-        """Give an item a new image: new files, then the row, then the old files go."""
+    async def replace_image(
+        self, *, user_id: uuid.UUID, item_id: uuid.UUID, data: bytes, allow_duplicate: bool = False
+    ) -> Item:
+        """Give an item a new image: new files, then the row, then the old files go.
+
+        A photo another of the user's items has is refused (409 `duplicate_photo`) unless allowed.
+        """
+        if not allow_duplicate:
+            await self.duplicates.refuse_known(user_id, data, except_item=item_id)
         processed = await self.process(data)
         return await _to_completion(self._swap_image(user_id, item_id, processed))
 

@@ -10,11 +10,12 @@ from urllib.parse import urlencode
 from sanic import HTTPResponse, Request
 from sanic.request import File
 
-from gamecoll.errors import AppError, ValidationFailed
+from gamecoll.errors import AppError, DuplicatePhoto, ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.limits import ITEM_FORM_BODY, upload_body
 from gamecoll.models import Item
+from gamecoll.services.duplicates import clean_flag
 from gamecoll.services.image_checks import ACCEPTED_CONTENT_TYPES
 from gamecoll.services.item_json import image_json
 from gamecoll.services.item_rules import (
@@ -36,6 +37,7 @@ PAGE_SIZE: Final = 24
 # The first cards are above the fold: load them at once, the rest lazily.
 EAGER_CARDS: Final = 6
 UPLOAD_FIELD: Final = "images"
+DUPLICATE_PAGE_TEXT: Final = "You already have this photo in your collection."
 
 
 def _items(request: Request) -> ItemService:
@@ -188,6 +190,7 @@ async def gallery_upload(request: Request) -> HTTPResponse:
     values = {key: form_text(form, key) for key in ("name", "platform", "notes")}
     uploads = request.files.getlist(UPLOAD_FIELD) if request.files else []
     files = [upload for upload in (uploads or []) if upload.name or upload.body]
+    allow_duplicate = clean_flag(form.get("allow_duplicate"), "allow_duplicate")
     names = _names(values["name"], files)
     try:
         fields = [
@@ -206,10 +209,18 @@ async def gallery_upload(request: Request) -> HTTPResponse:
     for index, item_fields in enumerate(fields):
         image = files[index].body if files else None
         try:
-            created.append(await items.create(user_id=who.user.id, fields=item_fields, image=image))
+            created.append(
+                await items.create(
+                    user_id=who.user.id,
+                    fields=item_fields,
+                    image=image,
+                    allow_duplicate=allow_duplicate,
+                )
+            )
         except AppError as exc:
             label = (files[index].name or f"Photo {index + 1}") if files else item_fields.name
-            problems.append(f"{label}: {exc.detail}")
+            detail = DUPLICATE_PAGE_TEXT if isinstance(exc, DuplicatePhoto) else exc.detail
+            problems.append(f"{label}: {detail}")
     if not created:
         state = _upload_state(values=values)
         state["problems"] = problems

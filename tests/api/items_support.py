@@ -37,9 +37,14 @@ def b64(data: bytes) -> str:
 
 
 async def create(client: httpx.AsyncClient, headers: dict[str, str], **body: Any) -> dict[str, Any]:
-    """Create an item from a JSON body and return it (201 expected)."""
+    """Create an item from a JSON body and return it (201 expected).
+
+    Tests use the same sample photos many times: a photo is sent with `allow_duplicate=true`
+    (duplicates are refused otherwise; tests/api/test_duplicates.py covers that).
+    """
     body.setdefault("name", "Chrono Trigger")
-    response = await client.post(ITEMS, json=body, headers=headers)
+    params = {"allow_duplicate": "true"} if "image" in body else {}
+    response = await client.post(ITEMS, json=body, params=params, headers=headers)
     assert response.status_code == 201, response.text
     item: dict[str, Any] = response.json()
     return item

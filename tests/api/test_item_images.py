@@ -515,10 +515,15 @@ async def test_a_full_disk_in_the_middle_of_an_upload_leaves_nothing(
     assert (await create_response(client, headers, make.phone_jpeg())).status_code == 201
 
 
+ALLOW_DUPLICATE = {"allow_duplicate": "true"}
+
+
 async def create_response(
     client: httpx.AsyncClient, headers: dict[str, str], data: bytes
 ) -> httpx.Response:
-    return await client.post(ITEMS, json={"name": "x", "image": b64(data)}, headers=headers)
+    return await client.post(
+        ITEMS, json={"name": "x", "image": b64(data)}, params=ALLOW_DUPLICATE, headers=headers
+    )
 
 
 @pytest.mark.parametrize("db_kind", DB_KINDS)  # a store that is down: test_storage_faults.py
@@ -583,7 +588,12 @@ async def test_concurrent_uploads_replaces_and_deletes_leave_no_stray_files(
     jpeg, png = b64(make.plain_jpeg(colour=(1, 2, 3))), b64(make.png_with_alpha())
 
     def put(item: dict[str, Any], image: str) -> Any:
-        return client.put(f"{ITEMS}/{item['id']}/image", json={"image": image}, headers=headers)
+        return client.put(
+            f"{ITEMS}/{item['id']}/image",
+            json={"image": image},
+            params=ALLOW_DUPLICATE,
+            headers=headers,
+        )
 
     work = [create_response(client, headers, make.plain_jpeg()) for _ in range(6)]
     work += [client.delete(f"{ITEMS}/{item['id']}", headers=headers) for item in items[:2]]

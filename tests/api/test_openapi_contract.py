@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from typing import Any
@@ -101,6 +102,8 @@ async def test_every_api_route_is_documented(live: LiveApp) -> None:
         "verification",
         "email_change",
         "activity",
+        "duplicates",
+        "exchange",
     }
     for route in live.app.router.routes:
         blueprint = route.name.split(".")[1] if route.name.count(".") >= 2 else ""
@@ -238,8 +241,13 @@ async def walk_items(http: httpx.AsyncClient, auth: dict[str, str]) -> None:
     for rendition in ("thumbnail/2x", "display"):
         made = await http.get(f"{url}/{rendition}", headers=auth)
         assert made.headers["content-type"] == "image/webp" and made.content[:4] == b"RIFF"
+    twice = await http.post(ITEMS, json={"name": "Again", "image": encoded}, headers=auth)
+    assert twice.status_code == 409 and error_of(twice)["item_id"] == item["id"]
     swap = await http.put(
-        f"{url}/image", files={"image": ("a.png", png_with_alpha(), "image/png")}, headers=auth
+        f"{url}/image",
+        params={"allow_duplicate": "true"},  # Earthbound has this photo already
+        files={"image": ("a.png", png_with_alpha(), "image/png")},
+        headers=auth,
     )
     assert swap.json()["image"]["content_type"] == "image/png"
     png = await http.get(f"{url}/image/raw", headers=auth)
@@ -247,9 +255,40 @@ async def walk_items(http: httpx.AsyncClient, auth: dict[str, str]) -> None:
     assert (await http.delete(f"{url}/image", headers=auth)).status_code == 204
     assert (await http.get(f"{url}/thumbnail", headers=auth)).status_code == 404
     assert (await http.get(f"{url}/display", headers=auth)).status_code == 404
+    await walk_exchange(http, auth)
     assert (await http.delete(url, headers=auth)).status_code == 204
     assert (await http.get(url, headers=auth)).status_code == 404
     assert (await http.get(f"{ITEMS}/not-a-uuid", headers=auth)).status_code == 404
+
+
+async def walk_exchange(http: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    """Duplicates check, the three exports, an import answered at once and one run as a job."""
+    photo_sha = (await http.get(ITEMS, headers=auth)).json()["items"][0]["image"]["sha256"]
+    check = await http.post(f"{ITEMS}/check", json={"sha256": [photo_sha, "0" * 64]}, headers=auth)
+    assert check.json()["known"][0]["sha256"] == photo_sha
+    bad_check = await http.post(f"{ITEMS}/check", json={"sha256": ["nope"]}, headers=auth)
+    assert bad_check.status_code == 422
+    exported = {}
+    for fmt in ("json", "csv", "zip"):
+        answer = await http.get("/collection/export", params={"format": fmt}, headers=auth)
+        assert answer.status_code == 200, answer.text
+        exported[fmt] = answer.content
+    at_once = await http.post("/collection/import", content=exported["json"], headers=auth)
+    assert at_once.status_code == 200 and at_once.json()["unchanged"] == 2
+    job = await http.post(
+        "/collection/import",
+        params={"dry_run": "true"},
+        content=exported["zip"],
+        headers={**auth, "Content-Type": "application/zip"},
+    )
+    assert job.status_code == 202
+    for _ in range(200):
+        state = await http.get(job.headers["location"], headers=auth)
+        if state.json()["state"] == "done":
+            break
+        await asyncio.sleep(0.05)
+    assert state.json()["unchanged"] == 2
+    assert (await http.get(f"/collection/import/{uuid.uuid4()}", headers=auth)).status_code == 404
 
 
 async def walk_account_mail(http: httpx.AsyncClient, smtp: SmtpServer) -> None:
