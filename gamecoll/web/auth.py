@@ -11,13 +11,12 @@ from gamecoll.errors import (
     AppError,
     Conflict,
     InvalidCredentials,
-    InvalidToken,
-    NotAuthenticated,
     RateLimited,
     ValidationFailed,
 )
 from gamecoll.http.body import form_data
-from gamecoll.http.guard import authenticate, check_origin, client_ip, user_agent
+from gamecoll.http.cookies import end_cookies, issue_cookies
+from gamecoll.http.guard import check_origin, client_ip, optional_principal, user_agent
 from gamecoll.http.links import public_base
 from gamecoll.services.sessions import SessionService
 from gamecoll.web.blueprint import bp
@@ -94,7 +93,7 @@ async def login_submit(request: Request) -> HTTPResponse:
         )
     except (ValidationFailed, InvalidCredentials, RateLimited, AccountDisabled) as exc:
         return _form_error(request, page="login", values=values, error=exc)
-    request.ctx.new_tokens = tokens
+    issue_cookies(request, tokens)
     return go(request, safe_next(values["next"]))
 
 
@@ -131,20 +130,15 @@ async def register_submit(request: Request) -> HTTPResponse:
     await request.app.ctx.services.verification.registered(
         user=tokens.user, base_url=public_base(request)
     )
-    request.ctx.new_tokens = tokens
+    issue_cookies(request, tokens)
     return go(request, safe_next(values["next"]))
 
 
 @bp.post("/logout")
-async def logout(request: Request) -> HTTPResponse:
+async def logout(request: Request, sessions: SessionService) -> HTTPResponse:
     """End this session and clear the cookies (a CSRF token is needed when logged in)."""
-    sessions: SessionService = request.app.ctx.services.sessions
-    try:
-        found = await authenticate(request)
-    except (NotAuthenticated, InvalidToken):
-        found = None
+    found = await optional_principal(request)
     if found is not None:
-        await sessions.end(session_id=found.session.id, reason="logout")
-    request.ctx.new_tokens = None
-    request.ctx.clear_auth_cookies = True
+        await sessions.log_out(found)
+    end_cookies(request)
     return go(request, "/login?notice=logged_out")

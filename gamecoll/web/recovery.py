@@ -14,6 +14,7 @@ from gamecoll.errors import (
     ValidationFailed,
 )
 from gamecoll.http.body import form_data
+from gamecoll.http.cookies import end_cookies
 from gamecoll.http.guard import check_origin, client_ip
 from gamecoll.http.links import public_base
 from gamecoll.services.recovery import RecoveryService
@@ -94,5 +95,5 @@ async def reset_submit(request: Request) -> HTTPResponse:
         return _page(request, "reset", status=exc.status, token=token, token_error=exc.detail)
     except ValidationFailed as exc:
         return _page(request, "reset", status=exc.status, token=token, errors=exc.fields)
-    request.ctx.clear_auth_cookies = True
+    end_cookies(request)
     return go(request, "/login?notice=password_reset")

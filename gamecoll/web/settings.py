@@ -10,6 +10,7 @@ from sanic import HTTPResponse, Request
 
 from gamecoll.errors import AppError, MailUnavailable, RateLimited, ValidationFailed
 from gamecoll.http.body import form_data
+from gamecoll.http.cookies import end_cookies
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.links import public_base
 from gamecoll.models import ActivityEntry, Session
@@ -252,8 +253,7 @@ async def settings_end_session(request: Request, session_id: uuid.UUID) -> HTTPR
     sessions: SessionService = request.app.ctx.services.sessions
     await sessions.end_one(user_id=who.user.id, session_id=session_id)
     if session_id == who.session.id:
-        request.ctx.new_tokens = None
-        request.ctx.clear_auth_cookies = True
+        end_cookies(request)
         return go(request, "/login?notice=logged_out")
     if not is_htmx(request):
         return go(request, "/settings?saved=session#sessions")
@@ -286,6 +286,5 @@ async def settings_delete(request: Request) -> HTTPResponse:
         )
     except (ValidationFailed, RateLimited) as exc:
         return await _refused(request, "delete", exc)
-    request.ctx.new_tokens = None
-    request.ctx.clear_auth_cookies = True
+    end_cookies(request)
     return go(request, "/login?notice=deleted")
