@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> S
     for service in (*services.all(), cookies):
         app.ext.dependency(service)
     register_api(app)
-    register_web(app)
+    register_web(app, services)
     _add_listeners(app, settings)
     _add_edge(app)
     _add_cleanup(app, settings)
