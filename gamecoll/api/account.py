@@ -15,7 +15,7 @@ from gamecoll.api.schemas import (
     UserOut,
 )
 from gamecoll.http.body import parse_json
-from gamecoll.http.cookies import clear_auth_cookies
+from gamecoll.http.cookies import end_cookies
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.responses import no_content, private_json
 from gamecoll.services.account_json import session_json, user_json
@@ -57,10 +57,8 @@ async def delete_me(request: Request, users: UserService) -> HTTPResponse:
     """Delete the account, its sessions, items and images, after checking the password."""
     data = parse_json(request, PasswordConfirmIn)
     await users.delete_account(principal=principal(request), password=data.password)
-    request.ctx.new_tokens = None
-    response = no_content()
-    clear_auth_cookies(response, request.app.ctx.cookie_names)
-    return response
+    end_cookies(request)
+    return no_content()
 
 
 @bp.put("/gpu-endpoint")

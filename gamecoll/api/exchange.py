@@ -12,7 +12,7 @@ from sanic import Blueprint, HTTPResponse, Request
 from gamecoll.api.docs import BINARY, Answer, Body, Param, operation
 from gamecoll.errors import UnsupportedMediaType, ValidationFailed
 from gamecoll.http.body import media_type
-from gamecoll.http.guard import authenticate, authenticated, check_verified, principal
+from gamecoll.http.guard import authenticate, authenticated, guard_of, principal
 from gamecoll.http.limits import IMPORT_BODY, size_text
 from gamecoll.http.responses import private_json
 from gamecoll.http.spool import spool_body
@@ -110,7 +110,7 @@ JOB_LINKS: Final = {
 async def export_collection(request: Request, exports: ExportService) -> HTTPResponse | None:
     """Download the whole collection: every field, with the photos in the ZIP format."""
     request.ctx.principal = await authenticate(request)  # as @authenticated, for a stream
-    check_verified(request, request.ctx.principal)
+    guard_of(request).check_verified(request, request.ctx.principal)
     file_format = clean_format(request.args.get("format"), EXPORT_FORMATS, default="json")
     assert file_format is not None
     name = f"gamecoll-collection-{utcnow():%Y%m%d}.{file_format}"
