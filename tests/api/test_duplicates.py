@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests import images as make
-from tests.api.test_items_support import (
+from tests.api.items_support import (
     ITEMS,
     b64,
     create,

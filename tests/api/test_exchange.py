@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests import images as make
-from tests.api.test_items_support import ITEMS, b64, create, create_with_image, new_user
+from tests.api.items_support import ITEMS, b64, create, create_with_image, new_user
 from tests.conftest import DB_KINDS_WITH_S3
 from tests.helpers import error_of
 
