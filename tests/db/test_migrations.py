@@ -108,6 +108,10 @@ def test_sqlite_migrations_match_the_models(tmp_path: Path) -> None:
         "mail_outbox",
         "account_tokens",
         "activity",
+        "totp_factors",
+        "recovery_codes",
+        "mfa_challenges",
+        "access_tokens",
     }
     assert left == right
     # A second run applies nothing.
