@@ -30,6 +30,7 @@ def normalise(code: str) -> str | None:
     return raw if _TYPED.fullmatch(raw) and all(c in ALPHABET for c in raw) else None
 
 
-def code_hash(code: str) -> str:
-    """Return the SHA-256 of a normalised code (50 random bits; guesses count to the lockout)."""
-    return hashlib.sha256(b"gamecoll-recovery:" + code.encode("ascii")).hexdigest()
+def code_hash(owner: str, code: str) -> str:
+    """Return the SHA-256 of an account's normalised code (50 random bits; guesses count
+    towards the lockout). The owner's id goes in, so equal codes of two accounts differ."""
+    return hashlib.sha256(f"gamecoll-recovery:{owner}:{code}".encode("ascii")).hexdigest()
