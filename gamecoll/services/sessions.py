@@ -79,6 +79,7 @@ class Principal:
     user: User
     session: SessionRef
     token_id: uuid.UUID | None = None  # set when a personal access token authenticated it
+    scopes: frozenset[str] | None = None  # the token's scopes (None: a login, not limited)
 
 
 class SessionService:
