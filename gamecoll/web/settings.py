@@ -8,7 +8,13 @@ from typing import Any, Final
 
 from sanic import HTTPResponse, Request
 
-from gamecoll.errors import AppError, MailUnavailable, RateLimited, ValidationFailed
+from gamecoll.errors import (
+    AppError,
+    MailUnavailable,
+    RateLimited,
+    ReauthRequired,
+    ValidationFailed,
+)
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.links import public_base
@@ -210,7 +216,7 @@ async def settings_password(request: Request) -> HTTPResponse:
             current_password=form_text(form, "current_password"),
             new_password=form_text(form, "new_password"),
         )
-    except (ValidationFailed, RateLimited) as exc:
+    except (ValidationFailed, RateLimited, ReauthRequired) as exc:
         return await _refused(request, "password", exc)
     if not is_htmx(request):
         return go(request, "/settings?saved=password#password")
@@ -225,12 +231,12 @@ async def settings_email(request: Request) -> HTTPResponse:
     new_email = form_text(form, "new_email")
     try:
         await request.app.ctx.services.email_change.request(
-            user=principal(request).user,
+            principal=principal(request),
             new_email=new_email,
             current_password=form_text(form, "current_password"),
             base_url=public_base(request),
         )
-    except (ValidationFailed, RateLimited, MailUnavailable) as exc:
+    except (ValidationFailed, RateLimited, MailUnavailable, ReauthRequired) as exc:
         error = "" if exc.fields else exc.detail
         state = {
             "form": {"new_email": new_email},
@@ -284,7 +290,7 @@ async def settings_delete(request: Request) -> HTTPResponse:
         await users.delete_account(
             principal=principal(request), password=form_text(form_data(request), "password")
         )
-    except (ValidationFailed, RateLimited) as exc:
+    except (ValidationFailed, RateLimited, ReauthRequired) as exc:
         return await _refused(request, "delete", exc)
     request.ctx.new_tokens = None
     request.ctx.clear_auth_cookies = True
