@@ -25,6 +25,7 @@ from gamecoll.services.users import UserService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, form_text, go, is_htmx
 from gamecoll.web.rendering import renderer
+from gamecoll.web.security_view import security_view
 from gamecoll.web.verification import account_state
 
 SAVED: Final = {
@@ -42,6 +43,7 @@ SECTIONS: Final = {
     "password": "settings/_password.html",
     "sessions_state": "settings/_sessions.html",
     "delete": "settings/_delete.html",
+    "security": "settings/_security.html",
 }
 
 _BROWSERS: Final = (
@@ -110,6 +112,13 @@ EVENT_NAMES: Final = {
     "session_ended": "Session signed out",
     "account_disabled": "Account disabled",
     "account_enabled": "Account enabled",
+    "totp_enabled": "Authenticator app set up",
+    "totp_disabled": "Authenticator app removed",
+    "recovery_codes_renewed": "New recovery codes made",
+    "recovery_code_used": "Recovery code used",
+    "access_token_created": "Access token created",
+    "access_token_first_used": "Access token used for the first time",
+    "access_token_revoked": "Access token revoked",
 }
 
 
@@ -139,6 +148,7 @@ async def _settings_context(request: Request, **sections: dict[str, Any]) -> dic
     recent, _ = await activity.page(user_id=who.user.id, limit=RECENT_ACTIVITY)
     state = {name: _empty_section() for name in SECTIONS}
     state.update(sections)
+    state["security"] = await security_view(request, **sections.get("security", {}))
     saved = request.args.get("saved", "")
     if saved in SAVED and not sections:
         section = {

@@ -1,0 +1,67 @@
+"""The settings page's Security section without JavaScript: plain forms, whole pages."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from tests.api.second_factor_support import clear_of_step_edge
+from tests.helpers import PASSWORD, totp_code
+from tests.web.conftest import Visitor, member
+
+__all__ = ["member"]
+
+
+async def test_set_up_an_authenticator_app_and_turn_it_off(member: Visitor) -> None:
+    page = await member.get("/settings")
+    assert 'id="security"' in page.text and "Set up an authenticator app" in page.text
+    wrong = await member.form("/settings/security/totp/setup", {"current_password": "nope"})
+    assert wrong.status_code == 422 and "The current password is not right." in wrong.text
+    setup = await member.form("/settings/security/totp/setup", {"current_password": PASSWORD})
+    assert setup.status_code == 200 and "<svg" in setup.text
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', setup.text)
+    assert secret is not None
+    bad = await member.form("/settings/security/totp/confirm", {"code": "000000"})
+    assert bad.status_code == 400 and "This code is not right" in bad.text
+    assert "<svg" in bad.text  # the QR code stays on the page for another try
+    await clear_of_step_edge()
+    done = await member.form(
+        "/settings/security/totp/confirm", {"code": totp_code(secret.group(1))}
+    )
+    assert done.status_code == 200 and "The authenticator app is on." in done.text
+    codes = re.findall(r"<li><code>([0-9A-Z]{5}-[0-9A-Z]{5})</code></li>", done.text)
+    assert len(codes) == 10
+    again = await member.get("/settings")
+    assert codes[0] not in again.text and "10 recovery codes left" in again.text
+    assert "Authenticator app set up" in again.text  # the recent activity
+
+    off = await member.form("/settings/security/totp/disable", {"code": codes[0]})
+    assert off.status_code == 200 and "The authenticator app is off." in off.text
+
+
+async def test_create_and_revoke_an_access_token(member: Visitor) -> None:
+    none = await member.form("/settings/security/tokens", {"name": "phone"})
+    assert none.status_code == 422 and "Choose one or more" in html.unescape(none.text)
+    made = await member.http.post(
+        "/settings/security/tokens",
+        data={
+            "csrf_token": member.csrf,
+            "name": "backup script",
+            "scopes": ["collection:read", "profile:read"],
+            "expires_in_days": "30",
+        },
+    )
+    assert made.status_code == 201
+    token = re.search(r'<code class="secret">(gcp_[A-Za-z0-9_\-]{43})</code>', made.text)
+    assert token is not None
+    async with member.live.client() as script:
+        me = await script.get(
+            "/auth/user/me", headers={"Authorization": f"Bearer {token.group(1)}"}
+        )
+        assert me.json()["email"] == member.email
+    page = await member.get("/settings")
+    assert "backup script" in page.text and token.group(1) not in page.text
+    token_id = re.search(r"/settings/security/tokens/([0-9a-f-]{36})/revoke", page.text)
+    assert token_id is not None
+    revoked = await member.form(f"/settings/security/tokens/{token_id.group(1)}/revoke", {})
+    assert "The token is revoked." in revoked.text and "backup script" not in revoked.text
