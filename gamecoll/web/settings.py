@@ -281,9 +281,14 @@ async def settings_end_session(request: Request, session_id: uuid.UUID) -> HTTPR
 @bp.post("/settings/sessions/end-others")
 @authenticated
 async def settings_end_others(request: Request) -> HTTPResponse:
-    """Sign out every session but this one."""
+    """Sign out every session but this one (password, or a login in the last 5 minutes)."""
     who = principal(request)
     sessions: SessionService = request.app.ctx.services.sessions
+    password = form_text(form_data(request), "current_password") or None
+    try:
+        await request.app.ctx.services.reauth.require(who, password)
+    except (ValidationFailed, RateLimited, ReauthRequired) as exc:
+        return await _refused(request, "sessions_state", exc)
     ended = await sessions.end_all(user_id=who.user.id, reason="revoked", keep=who.session.id)
     if not is_htmx(request):
         return go(request, "/settings?saved=others#sessions")

@@ -65,3 +65,17 @@ async def test_create_and_revoke_an_access_token(member: Visitor) -> None:
     assert token_id is not None
     revoked = await member.form(f"/settings/security/tokens/{token_id.group(1)}/revoke", {})
     assert "The token is revoked." in revoked.text and "backup script" not in revoked.text
+
+
+async def test_signing_out_everywhere_else_needs_a_recent_login_or_the_password(
+    member: Visitor,
+) -> None:
+    from tests.api.second_factor_support import move_back
+
+    async with member.live.client() as other:  # a second session to sign out
+        await other.post("/auth/login", json={"email": member.email, "password": PASSWORD})
+    await move_back(member.live.settings, "sessions", "reauthenticated_at", 6)
+    stale = await member.form("/settings/sessions/end-others", {})
+    assert stale.status_code == 403 and "Enter your password to confirm it is you." in stale.text
+    done = await member.form("/settings/sessions/end-others", {"current_password": PASSWORD})
+    assert done.status_code == 303 and done.headers["location"].endswith("#sessions")
