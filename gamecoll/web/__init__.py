@@ -19,6 +19,7 @@ def register_web(app: Sanic[Any, Any]) -> None:
     from gamecoll.web import (  # noqa: F401
         auth,
         gallery,
+        login_code,
         recovery,
         security,
         settings,

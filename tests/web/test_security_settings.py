@@ -7,9 +7,9 @@ import re
 
 from tests.api.second_factor_support import clear_of_step_edge
 from tests.helpers import PASSWORD, totp_code
-from tests.web.conftest import Visitor, member
+from tests.web.conftest import Visitor, guest, member
 
-__all__ = ["member"]
+__all__ = ["guest", "member"]
 
 
 async def test_set_up_an_authenticator_app_and_turn_it_off(member: Visitor) -> None:
@@ -79,3 +79,47 @@ async def test_signing_out_everywhere_else_needs_a_recent_login_or_the_password(
     assert stale.status_code == 403 and "Enter your password to confirm it is you." in stale.text
     done = await member.form("/settings/sessions/end-others", {"current_password": PASSWORD})
     assert done.status_code == 303 and done.headers["location"].endswith("#sessions")
+
+
+async def test_login_asks_for_the_code_without_javascript(guest: Visitor) -> None:
+    from tests.api.second_factor_support import with_totp
+
+    async with guest.live.client() as api:
+        tokens, secret, codes = await with_totp(api)
+    email = tokens["user"]["email"]
+    asked = await guest.post("/login", data={"username": email, "password": PASSWORD})
+    assert asked.status_code == 200 and "Enter your code" in asked.text
+    assert "gc_access" not in asked.headers.get("set-cookie", "")  # no session yet
+    mfa_token = re.search(r'name="mfa_token" value="([^"]+)"', asked.text)
+    assert mfa_token is not None
+    form = {"mfa_token": mfa_token.group(1), "next": "/settings"}
+    wrong = await guest.post("/login/code", data={**form, "code": "000000"})
+    assert wrong.status_code == 400 and "This code is not right" in wrong.text
+    assert mfa_token.group(1) in wrong.text  # the same attempt goes on
+    await clear_of_step_edge()
+    done = await guest.post("/login/code", data={**form, "code": totp_code(secret, 1)})
+    assert done.status_code == 303 and done.headers["location"] == "/settings"
+    assert (await guest.get("/settings")).status_code == 200
+    spent = await guest.post("/login/code", data={**form, "code": codes[0]})
+    assert "enter your password again" in spent.text and 'action="/login"' in spent.text
+
+
+async def test_the_code_form_works_with_htmx_in_place_of_the_login_form(guest: Visitor) -> None:
+    from tests.api.second_factor_support import with_totp
+
+    async with guest.live.client() as api:
+        tokens, _, codes = await with_totp(api)
+    asked = await guest.post(
+        "/login",
+        data={"username": tokens["user"]["email"], "password": PASSWORD},
+        headers={"HX-Request": "true"},
+    )
+    assert '<form id="login-form"' in asked.text and "<html" not in asked.text
+    mfa_token = re.search(r'name="mfa_token" value="([^"]+)"', asked.text)
+    assert mfa_token is not None
+    done = await guest.post(
+        "/login/code",
+        data={"mfa_token": mfa_token.group(1), "code": codes[2], "next": "/gallery"},
+        headers={"HX-Request": "true"},
+    )
+    assert done.status_code == 200 and done.headers["hx-redirect"] == "/gallery"
