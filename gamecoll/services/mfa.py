@@ -148,8 +148,3 @@ class MfaService:
         if failures >= CHALLENGE_FAILURES:
             update["used_at"] = utcnow()
         await MfaChallenge.filter(token_hash=row.token_hash).update(**update)
-
-    @staticmethod
-    async def purge(now: Any = None) -> int:
-        """Delete pending logins that have expired (for the clean-up)."""
-        return await MfaChallenge.filter(expires_at__lt=now or utcnow()).delete()
