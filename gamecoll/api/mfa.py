@@ -100,7 +100,13 @@ async def confirm_totp(request: Request, totp: TotpService) -> HTTPResponse:
     tag="security",
     body=Body(TotpDisableIn),
     answers={204: (None, "The authenticator app and its recovery codes are gone")},
-    errors={400: WRONG_CODE, 403: REAUTH, 429: GUESSES},
+    errors={
+        400: WRONG_CODE,
+        403: REAUTH,
+        409: "No authenticator app is on",
+        422: "Wrong current password",
+        429: GUESSES,
+    },
     auth=True,
 )
 @authenticated
@@ -168,7 +174,12 @@ async def login_second_factor(request: Request, auth: AuthService, mfa: MfaServi
     tag="security",
     body=Body(ReauthIn),
     answers={200: (ReauthOut, "Confirmed: sensitive changes need no password for 5 minutes")},
-    errors={400: WRONG_CODE, 422: "Neither password nor code, or a wrong password", 429: GUESSES},
+    errors={
+        400: WRONG_CODE,
+        409: "A code was sent but no second factor is on",
+        422: "Neither password nor code, or a wrong password",
+        429: GUESSES,
+    },
     auth=True,
 )
 @authenticated

@@ -18,9 +18,9 @@ from typing import Any, Final, Protocol
 
 from gamecoll.errors import (
     AccountDisabled,
-    BadRequest,
     CodeInvalid,
     CodeReused,
+    Conflict,
     MfaRequired,
     MfaTokenExpired,
     MfaTokenInvalid,
@@ -105,7 +105,7 @@ class MfaService:
                 return await self.checks.check_factor(
                     user=user, attempt=partial(factor.verify, user, proof)
                 )
-        raise BadRequest(f"This account has no second factor that takes a {proof.kind}.")
+        raise Conflict(f"This account has no second factor that takes a {proof.kind}.")
 
     async def complete(
         self, *, mfa_token: str, proof: Proof, ip: str, user_agent: str
