@@ -18,12 +18,13 @@ from gamecoll.api import register_api
 from gamecoll.api.document import build_document
 from gamecoll.config import Settings, load_settings
 from gamecoll.db import apply_migrations, close_database_connections, tortoise_config
-from gamecoll.http.cookies import clear_auth_cookies, cookie_names, set_auth_cookies
+from gamecoll.http.cookies import AuthCookies, cookie_names
 from gamecoll.http.edge import check_request_head
 from gamecoll.http.errors import GamecollErrorHandler
-from gamecoll.http.guard import client_ip, user_agent
+from gamecoll.http.guard import Guard, client_ip, install_guard, user_agent
 from gamecoll.http.headers import add_security_headers
 from gamecoll.http.limits import fit_body_limit
+from gamecoll.http.links import own_origin
 from gamecoll.http.openapi import setup_openapi
 from gamecoll.logs import configure_logging
 from gamecoll.services.activity import Client, current_client
@@ -72,19 +73,29 @@ def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> S
     app = Sanic(name, error_handler=GamecollErrorHandler(), configure_logging=False)
     app.config.update(_sanic_config(settings))
     app.ctx.settings = settings
-    app.ctx.cookie_names = cookie_names(settings)
     app.ctx.shutting_down = False
     services = build_services(settings)
     app.ctx.services = services
+    cookies = AuthCookies(cookie_names(settings))
+    install_guard(
+        app,
+        Guard(
+            sessions=services.sessions,
+            verification=services.verification,
+            cookies=cookies,
+            allowed_origins=settings.allowed_origins,
+            access_tokens=services.access_tokens,
+        ),
+    )
     setup_openapi(app, build=build_document)
-    for service in services.all():
+    for service in (*services.all(), cookies):
         app.ext.dependency(service)
     register_api(app)
-    register_web(app)
+    register_web(app, services)
     _add_listeners(app, settings)
     _add_edge(app)
     _add_cleanup(app, settings)
-    _add_middleware(app)
+    _add_middleware(app, cookies)
     return app
 
 
@@ -187,24 +198,19 @@ def _stop_listening(app: Sanic[Any, Any]) -> bool:
     return stopped
 
 
-def _add_middleware(app: Sanic[Any, Any]) -> None:
+def _add_middleware(app: Sanic[Any, Any], cookies: AuthCookies) -> None:
     @app.on_request
     async def note_client(request: Request) -> None:
         # Who is asking, for the security activity log (services read it, not the request).
-        origin = f"{request.scheme}://{request.host}"
         current_client.set(
-            Client(ip=client_ip(request), user_agent=user_agent(request), origin=origin)
+            Client(
+                ip=client_ip(request), user_agent=user_agent(request), origin=own_origin(request)
+            )
         )
 
     @app.on_response  # type: ignore[untyped-decorator]
     async def finish(request: Request, response: HTTPResponse) -> None:
-        names = request.app.ctx.cookie_names
-        tokens = getattr(request.ctx, "new_tokens", None)
-        if tokens is not None:
-            set_auth_cookies(response, tokens, names)
-            response.headers["cache-control"] = "no-store"
-        elif getattr(request.ctx, "clear_auth_cookies", False):
-            clear_auth_cookies(response, names)
+        cookies.write(request, response)
         add_security_headers(request, response, request.app.ctx.settings)
         if request.app.ctx.shutting_down and isinstance(request.stream, Http):
             request.stream.keep_alive = False  # stopping: close the connection after this answer

@@ -17,7 +17,7 @@ from gamecoll.api.schemas import (
     user_json,
 )
 from gamecoll.http.body import parse_json
-from gamecoll.http.cookies import clear_auth_cookies
+from gamecoll.http.cookies import end_cookies
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.responses import no_content, private_json
 from gamecoll.services.sessions import SessionService
@@ -74,10 +74,8 @@ async def delete_me(request: Request, users: UserService) -> HTTPResponse:
     """Delete the account, its sessions, items and images, after checking the password."""
     data = parse_json(request, PasswordConfirmIn)
     await users.delete_account(principal=principal(request), password=data.password)
-    request.ctx.new_tokens = None
-    response = no_content()
-    clear_auth_cookies(response, request.app.ctx.cookie_names)
-    return response
+    end_cookies(request)
+    return no_content()
 
 
 @bp.put("/gpu-endpoint")

@@ -8,11 +8,12 @@ from gamecoll.api.docs import Body, operation
 from gamecoll.api.schemas import LoginIn, LogoutIn, RefreshIn, RegisterIn, TokensOut
 from gamecoll.errors import InvalidToken, NotAuthenticated
 from gamecoll.http.body import parse_json, parse_json_or_form
-from gamecoll.http.cookies import clear_auth_cookies, read_cookie
-from gamecoll.http.guard import authenticate, check_origin, client_ip, user_agent
+from gamecoll.http.cookies import AuthCookies, end_cookies
+from gamecoll.http.guard import check_origin, client_ip, optional_principal, user_agent
 from gamecoll.http.links import public_base
 from gamecoll.http.responses import no_content, token_response
 from gamecoll.services.auth import AuthService
+from gamecoll.services.reauth import Reauth
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.verification import VerificationService
 
@@ -88,22 +89,21 @@ async def login(request: Request, auth: AuthService) -> HTTPResponse:
         429: "Too many refreshes from this address",
     },
 )
-async def refresh(request: Request, sessions: SessionService, auth: AuthService) -> HTTPResponse:
+async def refresh(request: Request, sessions: SessionService, cookies: AuthCookies) -> HTTPResponse:
     """Exchange a refresh token (body or cookie) for a new pair."""
     data = parse_json(request, RefreshIn, allow_empty=True)
     token = data.refresh_token
     if not token:
         check_origin(request)
-        token = read_cookie(request, request.app.ctx.cookie_names.refresh)
+        token = cookies.refresh(request)
     if not token:
         raise NotAuthenticated("Send refresh_token in the body or the refresh cookie.")
-    await auth.limiter.hit(action="refresh", ip=client_ip(request))
     try:
         tokens = await sessions.rotate(
             refresh_token=token, ip=client_ip(request), user_agent=user_agent(request)
         )
     except InvalidToken:
-        request.ctx.clear_auth_cookies = True
+        end_cookies(request)
         raise
     return token_response(request, tokens)
 
@@ -114,21 +114,24 @@ async def refresh(request: Request, sessions: SessionService, auth: AuthService)
     tag="auth",
     body=Body(LogoutIn, required=False),
     answers={204: (None, "Logged out (also when the token had already ended); cookies cleared")},
+    errors={
+        403: "With `all`: re-authentication needed (`reauth_required`); send current_password",
+        422: "With `all`: the current password is not right",
+        429: "Too many wrong passwords for this account; wait as long as Retry-After says",
+    },
     auth="optional",
 )
-async def logout(request: Request, sessions: SessionService) -> HTTPResponse:
-    """End this session (or every session with `all`) and clear the cookies."""
+async def logout(request: Request, sessions: SessionService, reauth: Reauth) -> HTTPResponse:
+    """End this session (or every session with `all`) and clear the cookies.
+
+    Ending every session needs `current_password`, or a login or re-authentication in the
+    last 5 minutes.
+    """
     data = parse_json(request, LogoutIn, allow_empty=True)
-    try:
-        principal = await authenticate(request)
-    except (NotAuthenticated, InvalidToken):
-        principal = None
-    if principal is not None:
+    found = await optional_principal(request)
+    if found is not None:
         if data.all:
-            await sessions.end_all(user_id=principal.user.id, reason="logout_all")
-        else:
-            await sessions.end(session_id=principal.session.id, reason="logout")
-    request.ctx.new_tokens = None
-    response = no_content()
-    clear_auth_cookies(response, request.app.ctx.cookie_names)
-    return response
+            await reauth.require(found, data.current_password)
+        await sessions.log_out(found, everywhere=data.all)
+    end_cookies(request)
+    return no_content()

@@ -316,7 +316,7 @@ def _path(route_path: str) -> tuple[str, list[Schema]]:
 
 def build_document(app: Sanic[Any, Any]) -> Schema:
     """Build the API's OpenAPI document."""
-    cookie = app.ctx.cookie_names.access
+    cookie = app.ctx.guard.cookies.names.access
     paths: dict[str, dict[str, Schema]] = {}
     models: dict[type[BaseModel], JsonSchemaMode] = {}
     aliases: dict[str, type[BaseModel]] = {}

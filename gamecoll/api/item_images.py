@@ -17,6 +17,7 @@ from sanic import Blueprint, HTTPResponse, Request
 from sanic import json as json_response
 
 from gamecoll.api.docs import IF_NONE_MATCH, Answer, Body, Param, operation
+from gamecoll.api.item_auth import authenticate_with_item
 from gamecoll.api.item_schemas import (
     IMAGE_BYTES,
     WEBP_BYTES,
@@ -28,7 +29,7 @@ from gamecoll.api.item_schemas import (
 from gamecoll.api.item_uploads import read_body_within_limit, read_upload
 from gamecoll.api.items import BAD_IMAGE, NO_ITEM
 from gamecoll.errors import NotFound
-from gamecoll.http.guard import authenticate_with_item, authenticated, principal
+from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.responses import no_content, private_json
 from gamecoll.models import Item
 from gamecoll.services.item_json import image_version, item_json

@@ -107,6 +107,9 @@ class LogoutIn(Strict):
     refresh_token: StrictStr | None = Field(
         default=None, max_length=4096, description="Ignored: the session of the credentials ends."
     )
+    current_password: StrictStr | None = Field(
+        default=None, max_length=4096, description="With `all`: " + REAUTH_TEXT
+    )
 
 
 class GpuEndpointIn(Strict):

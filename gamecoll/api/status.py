@@ -7,7 +7,7 @@ from sanic import Blueprint, HTTPResponse, Request, json, redirect
 from gamecoll import __version__
 from gamecoll.api.docs import Answer, operation
 from gamecoll.api.schemas import HealthOut, ReadinessOut, StatusOut, WelcomeOut
-from gamecoll.http.cookies import read_cookie
+from gamecoll.http.cookies import AuthCookies
 from gamecoll.services.health import database_ok
 
 bp = Blueprint("status")
@@ -27,11 +27,10 @@ bp = Blueprint("status")
     },
     database=False,
 )
-async def welcome(request: Request) -> HTTPResponse:
+async def welcome(request: Request, cookies: AuthCookies) -> HTTPResponse:
     """Say hello and point to the docs (a browser goes to its gallery or the login page)."""
     if prefers_html(request):
-        names = request.app.ctx.cookie_names
-        signed_in = read_cookie(request, names.access) or read_cookie(request, names.refresh)
+        signed_in = cookies.access(request) or cookies.refresh(request)
         response = redirect("/gallery" if signed_in else "/login", status=303)
         response.headers["vary"] = "Accept, Cookie"
         return response

@@ -7,7 +7,7 @@ from typing import Any
 from sanic import HTTPResponse, Request, json
 
 from gamecoll.api.schemas import user_json
-from gamecoll.http.cookies import set_auth_cookies
+from gamecoll.http.cookies import issue_cookies
 from gamecoll.services.sessions import IssuedTokens
 
 NO_STORE = {"cache-control": "no-store", "pragma": "no-cache"}
@@ -43,6 +43,5 @@ def tokens_json(tokens: IssuedTokens) -> dict[str, Any]:
 
 def token_response(request: Request, tokens: IssuedTokens, status: int = 200) -> HTTPResponse:
     """Answer with a token pair in the body and in cookies."""
-    response = private_json(tokens_json(tokens), status=status)
-    set_auth_cookies(response, tokens, request.app.ctx.cookie_names)
-    return response
+    issue_cookies(request, tokens)
+    return private_json(tokens_json(tokens), status=status)

@@ -78,3 +78,8 @@ def qr_svg(uri: str) -> str:
     return str(
         segno.make(uri, error="m").svg_inline(scale=4, title="Scan with your authenticator app")
     )
+
+
+def qr_data_uri(uri: str) -> str:
+    """Draw the URI as a QR code in a `data:image/svg+xml` URI, for an `<img>` on a page."""
+    return str(segno.make(uri, error="m").svg_data_uri(scale=4))

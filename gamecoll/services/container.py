@@ -84,6 +84,7 @@ def build_services(settings: Settings) -> Services:
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
         ),
+        limiter=limiter,
         access_lifetime=timedelta(minutes=settings.access_token_expire_minutes),
         refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
         reuse_grace=timedelta(seconds=settings.refresh_reuse_grace_seconds),

@@ -8,42 +8,32 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from gamecoll.errors import InvalidToken, NotFound
-from gamecoll.models import Item, RefreshToken, Session, User
+from gamecoll.models import RefreshToken, Session, User
 from gamecoll.models.fixed_sql import FixedSelect, db_value, python_value
+from gamecoll.models.session_check import SESSION_CHECK
 from gamecoll.security.csrf import new_csrf_token
 from gamecoll.security.tokens import Claims, TokenCodec, TokenError, token_hash
 from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.clock import utcnow
+from gamecoll.services.rate_limits import RateLimiter
 
 # last_used_at is written at most this often per session on ordinary requests.
 TOUCH_INTERVAL = timedelta(minutes=1)
 
 
-def _live_session(*, also: str = "", join: str = "", **tables: type[Model]) -> FixedSelect:
-    """The session check: a live session's user_id, CSRF token and last use, and its user.
+@dataclass(frozen=True)
+class ExtendedCheck:
+    """The session check extended with a route's own read (see models/session_check.py),
+    and the values that read adds after the check's own two."""
 
-    Every authenticated request runs it, in one statement whose SQL is written once (see
-    gamecoll/models/fixed_sql.py); nothing is cached, so a session ended anywhere fails its
-    next request. `also` and `join` add what a route reads in the same round trip.
-    """
-    return FixedSelect(
-        'SELECT s."user_id" AS s_user_id, s."csrf_token" AS s_csrf_token, '
-        's."last_used_at" AS s_last_used_at, {u}' + also + " "
-        'FROM "sessions" s JOIN "users" u ON u."id" = s."user_id" ' + join + " "
-        'WHERE s."id" = $1 AND s."revoked_at" IS NULL AND s."expires_at" > $2',
-        u=User,
-        **tables,
-    )
+    statement: FixedSelect
+    values: tuple[object, ...] = ()
 
 
-_LIVE_SESSION = _live_session()
-_LIVE_SESSION_AND_ITEM = _live_session(
-    also=", {i}", join='LEFT JOIN "items" i ON i."id" = $3 AND i."user_id" = s."user_id"', i=Item
-)
+_PLAIN_CHECK = ExtendedCheck(SESSION_CHECK)
 
 
 @dataclass(frozen=True)
@@ -89,11 +79,13 @@ class SessionService:
         self,
         *,
         codec: TokenCodec,
+        limiter: RateLimiter,
         access_lifetime: timedelta,
         refresh_lifetime: timedelta,
         reuse_grace: timedelta,
     ) -> None:
         self.codec = codec
+        self.limiter = limiter
         self.access_lifetime = access_lifetime
         self.refresh_lifetime = refresh_lifetime
         self.reuse_grace = reuse_grace
@@ -163,33 +155,31 @@ class SessionService:
 
     async def authenticate(self, *, access_token: str) -> Principal:
         """Verify an access token and that its session is still live (one query)."""
-        principal, _ = await self._authenticate(access_token, _LIVE_SESSION)
+        principal, _ = await self._authenticate(access_token, _PLAIN_CHECK)
         return principal
 
-    async def authenticate_with_item(
-        self, *, access_token: str, item_id: uuid.UUID
-    ) -> tuple[Principal, Item | None]:
-        """Authenticate and read one of the user's items in the same query (None: not theirs).
+    async def authenticate_reading(
+        self, *, access_token: str, check: ExtendedCheck
+    ) -> tuple[Principal, Mapping[str, Any]]:
+        """Authenticate with the session check extended by a route's own read; return its row.
 
-        The image routes' 304 answers need nothing else, so one round trip serves them.
+        The route's read costs no round trip of its own (an image's 304 needs nothing else).
         """
-        principal, row = await self._authenticate(
-            access_token, _LIVE_SESSION_AND_ITEM, db_value(Item, "id", item_id)
-        )
-        if row["i__id"] is None:
-            return principal, None
-        return principal, _LIVE_SESSION_AND_ITEM.build(Item, "i", row)
+        return await self._authenticate(access_token, check)
 
     async def _authenticate(
-        self, access_token: str, statement: FixedSelect, *more: object
+        self, access_token: str, check: ExtendedCheck
     ) -> tuple[Principal, Mapping[str, Any]]:
         try:
             claims = self.codec.decode(access_token, expected="access")
         except TokenError:
             raise InvalidToken() from None
         now = utcnow()
+        statement = check.statement
         rows = await statement.rows(
-            db_value(Session, "id", claims.session_id), db_value(Session, "expires_at", now), *more
+            db_value(Session, "id", claims.session_id),
+            db_value(Session, "expires_at", now),
+            *check.values,
         )
         row = rows[0] if rows else None
         if row is None or python_value(Session, "user_id", row["s_user_id"]) != claims.user_id:
@@ -203,10 +193,14 @@ class SessionService:
     async def rotate(self, *, refresh_token: str, ip: str, user_agent: str) -> IssuedTokens:
         """Spend a refresh token and issue its successor pair; a late replay ends the session.
 
+        Every refresh counts towards the address's limit (RATE_LIMIT_REFRESH_PER_MINUTE),
+        whether the token came in a body or a cookie.
+
         Within the grace window a replay of the spent token gets the very pair its first use
         got (re-signed from the spent token's id and the moment it was spent), so a session
         never has more than one live refresh token. Later, a replay ends the session.
         """
+        await self.limiter.hit(action="refresh", ip=ip)
         try:
             claims = self.codec.decode(refresh_token, expected="refresh")
         except TokenError:
@@ -258,6 +252,13 @@ class SessionService:
         ).exists():
             raise InvalidToken("The refresh token is not valid or has expired.")
         return tokens
+
+    async def log_out(self, principal: Principal, *, everywhere: bool = False) -> None:
+        """End the caller's session, or with `everywhere` every session of the user."""
+        if everywhere:
+            await self.end_all(user_id=principal.user.id, reason="logout_all")
+        else:
+            await self.end(session_id=principal.session.id, reason="logout")
 
     async def end(self, *, session_id: uuid.UUID, reason: str) -> None:
         """End one session; its tokens fail from now on."""

@@ -26,6 +26,13 @@ class TotpSetup:
     secret: str
     otpauth_uri: str
     qr_svg: str
+    qr_data_uri: str
+
+
+def _setup(secret: str, uri: str) -> TotpSetup:
+    return TotpSetup(
+        secret=secret, otpauth_uri=uri, qr_svg=totp.qr_svg(uri), qr_data_uri=totp.qr_data_uri(uri)
+    )
 
 
 class TotpService:
@@ -55,7 +62,7 @@ class TotpService:
         if row is None:
             return None
         uri = totp.otpauth_uri(row.secret, account=user.email, issuer=ISSUER)
-        return TotpSetup(secret=row.secret, otpauth_uri=uri, qr_svg=totp.qr_svg(uri))
+        return _setup(row.secret, uri)
 
     async def setup(self, user: User) -> TotpSetup:
         """Make a new pending secret (replacing a pending one); 409 when one is already on."""
@@ -67,7 +74,7 @@ class TotpService:
         await TotpFactor.filter(user_id=user.id).delete()
         await TotpFactor.create(user_id=user.id, secret=secret, created_at=utcnow())
         uri = totp.otpauth_uri(secret, account=user.email, issuer=ISSUER)
-        return TotpSetup(secret=secret, otpauth_uri=uri, qr_svg=totp.qr_svg(uri))
+        return _setup(secret, uri)
 
     async def confirm(self, user: User, code: str) -> list[str]:
         """Turn the pending secret on with a first code; return the new recovery codes."""

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sanic import Sanic
 
+from gamecoll.services.container import Services
 from gamecoll.web.blueprint import bp
 from gamecoll.web.errors import render_error
 from gamecoll.web.rendering import Renderer
+from gamecoll.web.settings_page import SettingsPage
 
 __all__ = ["register_web"]
 
 
-def register_web(app: Sanic[Any, Any]) -> None:
-    """Mount the pages and make page errors answer in HTML."""
+def register_web(app: Sanic[Any, Any], services: Services) -> None:
+    """Mount the pages, give their handlers what they take by type, answer page errors in HTML."""
     # Importing the page modules adds their routes to the blueprint.
     from gamecoll.web import (  # noqa: F401
         auth,
@@ -27,6 +30,16 @@ def register_web(app: Sanic[Any, Any]) -> None:
         verification,
     )
 
-    app.ctx.web_renderer = Renderer()
+    renderer = Renderer()
+    app.ctx.web_renderer = renderer  # for web/gallery.py until it takes the Renderer by type
+    app.ext.dependency(renderer)
+    app.ext.dependency(
+        SettingsPage(
+            renderer=renderer,
+            sessions=services.sessions,
+            activity=services.activity,
+            verification=services.verification,
+        )
+    )
     app.blueprint(bp)
-    app.error_handler.html_renderer = render_error  # type: ignore[attr-defined]
+    app.error_handler.html_renderer = partial(render_error, renderer)  # type: ignore[attr-defined]

@@ -11,20 +11,21 @@ from gamecoll.errors import (
     AppError,
     Conflict,
     InvalidCredentials,
-    InvalidToken,
     MfaRequired,
-    NotAuthenticated,
     RateLimited,
     ValidationFailed,
 )
 from gamecoll.http.body import form_data
-from gamecoll.http.guard import authenticate, check_origin, client_ip, user_agent
+from gamecoll.http.cookies import end_cookies, issue_cookies
+from gamecoll.http.guard import check_origin, client_ip, optional_principal, user_agent
 from gamecoll.http.links import public_base
+from gamecoll.services.auth import AuthService
 from gamecoll.services.sessions import SessionService
+from gamecoll.services.verification import VerificationService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, current_principal, form_text, go, is_htmx, safe_next
 from gamecoll.web.login_code import code_page
-from gamecoll.web.rendering import renderer
+from gamecoll.web.rendering import Renderer
 
 NOTICES = {
     "logged_out": "You are logged out.",
@@ -36,6 +37,7 @@ NOTICES = {
 
 def _auth_page(
     request: Request,
+    renderer: Renderer,
     *,
     page: str,
     values: dict[str, str],
@@ -54,24 +56,25 @@ def _auth_page(
         next=safe_next(values.get("next")),
         notice=NOTICES.get(request.args.get("notice", ""), ""),
     )
-    return renderer(request).response(template, ctx, status=status, headers=headers)
+    return renderer.response(template, ctx, status=status, headers=headers)
 
 
 @bp.get("/login")
-async def login_page(request: Request) -> HTTPResponse:
+async def login_page(request: Request, renderer: Renderer) -> HTTPResponse:
     """Show the login form (or go on to `next` when already logged in)."""
     next_path = request.args.get("next", "")
     if await current_principal(request) is not None:
         return go(request, safe_next(next_path))
-    return _auth_page(request, page="login", values={"next": safe_next(next_path)})
+    return _auth_page(request, renderer, page="login", values={"next": safe_next(next_path)})
 
 
 def _form_error(
-    request: Request, *, page: str, values: dict[str, str], error: AppError
+    request: Request, renderer: Renderer, *, page: str, values: dict[str, str], error: AppError
 ) -> HTTPResponse:
     """Show the form again with the error: next to its fields, or as one message."""
     return _auth_page(
         request,
+        renderer,
         page=page,
         values=values,
         errors=error.fields,
@@ -82,37 +85,40 @@ def _form_error(
 
 
 @bp.post("/login")
-async def login_submit(request: Request) -> HTTPResponse:
+async def login_submit(request: Request, auth: AuthService, renderer: Renderer) -> HTTPResponse:
     """Log in from the form; errors come back inline, success goes on to `next`."""
     check_origin(request)
     form = form_data(request)
     values = {"username": form_text(form, "username"), "next": form_text(form, "next")}
     try:
-        tokens = await request.app.ctx.services.auth.login(
+        tokens = await auth.login(
             identifier=values["username"],
             password=form_text(form, "password"),
             ip=client_ip(request),
             user_agent=user_agent(request),
         )
     except (ValidationFailed, InvalidCredentials, RateLimited, AccountDisabled) as exc:
-        return _form_error(request, page="login", values=values, error=exc)
+        return _form_error(request, renderer, page="login", values=values, error=exc)
     except MfaRequired as exc:  # the password was right: ask for the code
-        return code_page(request, mfa_token=str(exc.extra["mfa_token"]), next_path=values["next"])
-    request.ctx.new_tokens = tokens
+        token = str(exc.extra["mfa_token"])
+        return code_page(request, renderer, mfa_token=token, next_path=values["next"])
+    issue_cookies(request, tokens)
     return go(request, safe_next(values["next"]))
 
 
 @bp.get("/register")
-async def register_page(request: Request) -> HTTPResponse:
+async def register_page(request: Request, renderer: Renderer) -> HTTPResponse:
     """Show the registration form."""
     next_path = request.args.get("next", "")
     if await current_principal(request) is not None:
         return go(request, safe_next(next_path))
-    return _auth_page(request, page="register", values={"next": safe_next(next_path)})
+    return _auth_page(request, renderer, page="register", values={"next": safe_next(next_path)})
 
 
 @bp.post("/register")
-async def register_submit(request: Request) -> HTTPResponse:
+async def register_submit(
+    request: Request, auth: AuthService, verification: VerificationService, renderer: Renderer
+) -> HTTPResponse:
     """Create the account from the form and log it in."""
     check_origin(request)
     form = form_data(request)
@@ -122,7 +128,7 @@ async def register_submit(request: Request) -> HTTPResponse:
         "next": form_text(form, "next"),
     }
     try:
-        tokens = await request.app.ctx.services.auth.register(
+        tokens = await auth.register(
             email=values["email"],
             password=form_text(form, "password"),
             username=values["username"] or None,
@@ -131,24 +137,17 @@ async def register_submit(request: Request) -> HTTPResponse:
             user_agent=user_agent(request),
         )
     except (ValidationFailed, Conflict, RateLimited) as exc:
-        return _form_error(request, page="register", values=values, error=exc)
-    await request.app.ctx.services.verification.registered(
-        user=tokens.user, base_url=public_base(request)
-    )
-    request.ctx.new_tokens = tokens
+        return _form_error(request, renderer, page="register", values=values, error=exc)
+    await verification.registered(user=tokens.user, base_url=public_base(request))
+    issue_cookies(request, tokens)
     return go(request, safe_next(values["next"]))
 
 
 @bp.post("/logout")
-async def logout(request: Request) -> HTTPResponse:
+async def logout(request: Request, sessions: SessionService) -> HTTPResponse:
     """End this session and clear the cookies (a CSRF token is needed when logged in)."""
-    sessions: SessionService = request.app.ctx.services.sessions
-    try:
-        found = await authenticate(request)
-    except (NotAuthenticated, InvalidToken):
-        found = None
+    found = await optional_principal(request)
     if found is not None:
-        await sessions.end(session_id=found.session.id, reason="logout")
-    request.ctx.new_tokens = None
-    request.ctx.clear_auth_cookies = True
+        await sessions.log_out(found)
+    end_cookies(request)
     return go(request, "/login?notice=logged_out")

@@ -7,8 +7,8 @@ from urllib.parse import quote, urlsplit
 
 from sanic import HTTPResponse, Request, redirect
 
-from gamecoll.errors import InvalidToken, NotAuthenticated
-from gamecoll.http.guard import authenticate
+from gamecoll.http.guard import optional_principal
+from gamecoll.http.links import own_origin
 from gamecoll.services.sessions import Principal
 from gamecoll.web.rendering import PAGE_HEADERS
 
@@ -64,11 +64,6 @@ def path_of(url: str | None, request: Request) -> str | None:
     return f"{path}?{parts.query}" if parts.query else path
 
 
-def own_origin(request: Request) -> str:
-    """Return this site's origin as the browser sees it."""
-    return f"{request.scheme}://{request.host}".lower()
-
-
 def here(request: Request) -> str:
     """Return the path and query of this request."""
     return f"{request.path}?{request.query_string}" if request.query_string else request.path
@@ -94,11 +89,9 @@ def go(request: Request, url: str) -> HTTPResponse:
 
 async def current_principal(request: Request) -> Principal | None:
     """Return the signed-in user and session, or None (for pages that also serve guests)."""
-    try:
-        found = await authenticate(request)
-    except (NotAuthenticated, InvalidToken):
-        return None
-    request.ctx.principal = found
+    found = await optional_principal(request)
+    if found is not None:
+        request.ctx.principal = found
     return found
 
 

@@ -6,7 +6,7 @@ from sanic import HTTPResponse, Request, redirect
 
 from gamecoll.errors import AppError
 from gamecoll.web.common import from_htmx, here, is_htmx, login_url, path_of
-from gamecoll.web.rendering import PAGE_HEADERS, renderer
+from gamecoll.web.rendering import PAGE_HEADERS, Renderer
 
 TITLES = {
     400: "Bad request",
@@ -33,8 +33,8 @@ def _came_from(request: Request) -> str | None:
     return path_of(request.headers.get("referer"), request)
 
 
-def render_error(request: Request, error: AppError) -> HTTPResponse:
-    """Answer an error on a page route (set as the error handler's `html_renderer`)."""
+def render_error(pages: Renderer, request: Request, error: AppError) -> HTTPResponse:
+    """Answer an error on a page route (the error handler's `html_renderer`, given `pages`)."""
     if error.status == 401:
         # No session, or it has ended: to the login page, never a login form in a fragment.
         notice = "ended" if error.code == "invalid_token" else ""
@@ -65,7 +65,6 @@ def render_error(request: Request, error: AppError) -> HTTPResponse:
     if found is not None:
         values["user"] = found.user
         values["csrf_token"] = found.session.csrf_token
-    pages = renderer(request)
     if is_htmx(request):
         # Shown in the page's alert area, whatever element asked.
         return pages.response(

@@ -112,6 +112,6 @@ class Renderer:
 
 
 def renderer(request: Request) -> Renderer:
-    """Return the app's renderer."""
+    """Return the app's renderer, for handlers that do not take it by type yet (the gallery's)."""
     found: Renderer = request.app.ctx.web_renderer
     return found

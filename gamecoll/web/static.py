@@ -10,7 +10,7 @@ from sanic.response import file
 
 from gamecoll.errors import NotFound
 from gamecoll.web.blueprint import bp
-from gamecoll.web.rendering import renderer
+from gamecoll.web.rendering import Renderer
 
 TYPES: Final = {
     ".css": "text/css; charset=utf-8",
@@ -23,9 +23,9 @@ IMMUTABLE: Final = "public, max-age=31536000, immutable"
 
 
 @bp.get("/static/<name:path>")
-async def static_file(request: Request, name: str) -> HTTPResponse:
+async def static_file(request: Request, name: str, renderer: Renderer) -> HTTPResponse:
     """Send a file from static/; `?v=` with the current hash makes it cacheable for a year."""
-    files = renderer(request).static
+    files = renderer.static
     path = files.resolve(name)
     if path is None:
         raise NotFound("No such file.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 import httpx
@@ -67,6 +69,33 @@ async def test_login_ip_limit(database: Database) -> None:
                 "from your address"
                 in error_of(await client.post("/auth/login", json=body))["message"]
             )
+    finally:
+        await stop_app(server)
+
+
+async def test_refreshing_through_the_cookie_counts_towards_the_refresh_limit(
+    database: Database,
+) -> None:
+    """A page or API call that spends the refresh cookie is a refresh like POST /auth/refresh."""
+    from tests.conftest import start_app, stop_app
+
+    if time.time() % 60 > 50:  # the counter's window is the minute: use one minute throughout
+        await asyncio.sleep(61 - time.time() % 60)
+    live, server = await start_app(database.settings(RATE_LIMIT_REFRESH_PER_MINUTE="2"))
+    try:
+        async with live.client() as client:
+            tokens = await register(client)
+            body = await client.post(
+                "/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+            )
+            assert body.status_code == 200
+            client.cookies.delete("gc_access")  # expired: the guard spends the refresh cookie
+            assert (await client.get("/auth/user/me")).status_code == 200
+            client.cookies.delete("gc_access")
+            limited = await client.get("/auth/user/me")
+            assert limited.status_code == 429
+            assert "Too many refresh requests" in error_of(limited)["message"]
+            assert int(limited.headers["retry-after"]) >= 1
     finally:
         await stop_app(server)
 

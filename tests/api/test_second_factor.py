@@ -239,6 +239,8 @@ async def test_sensitive_changes_take_a_recent_proof_instead_of_the_password(
     assert error_of(email)["code"] == "reauth_required"
     delete = await client.request("DELETE", "/auth/user/me", json={}, headers=auth)
     assert error_of(delete)["code"] == "reauth_required"
+    everywhere = await client.post("/auth/logout", json={"all": True}, headers=auth)
+    assert error_of(everywhere)["code"] == "reauth_required"
     assert (await client.get("/auth/user/me", headers=auth)).status_code == 200
     confirmed = await client.post("/auth/reauth", json={"password": PASSWORD + " 2"}, headers=auth)
     assert confirmed.json()["method"] == "password"

@@ -9,7 +9,7 @@ import pytest
 
 from gamecoll.web.common import login_url, safe_next
 from gamecoll.web.rendering import HTMX_CONFIG, STATIC_DIR, Renderer, StaticFiles
-from gamecoll.web.settings import describe_agent
+from gamecoll.web.settings_page import describe_agent
 
 ROOT = Path(__file__).resolve().parents[2]
 
