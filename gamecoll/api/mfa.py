@@ -21,7 +21,6 @@ from gamecoll.api.security_schemas import (
 from gamecoll.http.body import parse_json
 from gamecoll.http.guard import authenticated, check_origin, client_ip, principal, user_agent
 from gamecoll.http.responses import no_content, private_json, token_response
-from gamecoll.services.auth import AuthService
 from gamecoll.services.mfa import MfaService, Proof
 from gamecoll.services.reauth import Reauth
 from gamecoll.services.totp import TotpService
@@ -154,11 +153,10 @@ async def renew_recovery_codes(request: Request, reauth: Reauth, totp: TotpServi
         429: GUESSES,
     },
 )
-async def login_second_factor(request: Request, auth: AuthService, mfa: MfaService) -> HTTPResponse:
+async def login_second_factor(request: Request, mfa: MfaService) -> HTTPResponse:
     """Finish a login that answered `mfa_required`: the mfa_token and a code."""
     check_origin(request)
     data = parse_json(request, MfaLoginIn)
-    await auth.limiter.hit(action="login", ip=client_ip(request))
     tokens = await mfa.complete(
         mfa_token=data.mfa_token,
         proof=Proof("code", data.code),

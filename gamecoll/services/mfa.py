@@ -110,7 +110,11 @@ class MfaService:
     async def complete(
         self, *, mfa_token: str, proof: Proof, ip: str, user_agent: str
     ) -> IssuedTokens:
-        """Finish a login with its second factor: the mfa_token is spent on success."""
+        """Finish a login with its second factor: the mfa_token is spent on success.
+
+        Counted against the client's login rate (RATE_LIMIT_LOGIN_PER_MINUTE) like a login.
+        """
+        await self.checks.limiter.hit(action="login", ip=ip)
         if not well_formed(mfa_token):
             raise MfaTokenInvalid()
         digest = link_token_hash(mfa_token)
