@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Final
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -71,8 +72,14 @@ class TotpService:
                 "An authenticator app is already set up; turn it off first to replace it."
             )
         secret = totp.new_secret()
-        await TotpFactor.filter(user_id=user.id).delete()
-        await TotpFactor.create(user_id=user.id, secret=secret, created_at=utcnow())
+        try:
+            async with in_transaction():
+                await TotpFactor.filter(user_id=user.id, confirmed_at__isnull=True).delete()
+                await TotpFactor.create(user_id=user.id, secret=secret, created_at=utcnow())
+        except IntegrityError:  # another set-up (or a confirmation) of this account won the race
+            raise Conflict(
+                "Another set-up of the authenticator app is under way; reload and try again."
+            ) from None
         uri = totp.otpauth_uri(secret, account=user.email, issuer=ISSUER)
         return _setup(secret, uri)
 
