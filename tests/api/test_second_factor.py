@@ -246,3 +246,18 @@ async def test_sensitive_changes_take_a_recent_proof_instead_of_the_password(
     assert confirmed.json()["method"] == "password"
     gone = await client.request("DELETE", "/auth/user/me", json={}, headers=auth)
     assert gone.status_code == 204
+
+
+async def test_one_code_sent_twice_at_once_is_accepted_once(client: httpx.AsyncClient) -> None:
+    import asyncio
+
+    tokens, secret, _ = await with_totp(client)
+    auth = bearer(tokens)
+    await clear_of_step_edge()
+    code = totp_code(secret, 1)
+    answers = await asyncio.gather(
+        *(client.post("/auth/reauth", json={"code": code}, headers=auth) for _ in range(2))
+    )
+    assert sorted(answer.status_code for answer in answers) == [200, 400]
+    refused = next(answer for answer in answers if answer.status_code == 400)
+    assert error_of(refused)["code"] == "code_reused"
