@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> S
             verification=services.verification,
             cookies=cookies,
             allowed_origins=settings.allowed_origins,
+            access_tokens=services.access_tokens,
         ),
     )
     setup_openapi(app, build=build_document)

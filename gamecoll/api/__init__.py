@@ -7,6 +7,7 @@ from typing import Any
 from sanic import Sanic
 
 from gamecoll.api import (
+    access_tokens,
     account,
     activity,
     auth,
@@ -15,6 +16,7 @@ from gamecoll.api import (
     exchange,
     item_images,
     items,
+    mfa,
     recovery,
     status,
     verification,
@@ -34,3 +36,5 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(email_change.bp)
     app.blueprint(activity.bp)
     app.blueprint(exchange.bp)
+    app.blueprint(mfa.bp)
+    app.blueprint(access_tokens.bp)

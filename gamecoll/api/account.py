@@ -24,11 +24,21 @@ from gamecoll.services.users import UserService
 
 bp = Blueprint("account", url_prefix="/auth")
 
+REAUTH = (
+    "Re-authentication needed (`reauth_required`): send the password, or `reauthenticate` "
+    "first; or an access token (`insufficient_scope`)"
+)
 PASSWORD_GUESSES = "Too many wrong passwords for this account; wait as long as Retry-After says"  # noqa: S105 - a description
 
 
 @bp.get("/user/me")
-@operation("getMe", tag="account", answers={200: (UserOut, "The signed-in user")}, auth=True)
+@operation(
+    "getMe",
+    tag="account",
+    answers={200: (UserOut, "The signed-in user")},
+    auth=True,
+    scopes=("profile:read",),
+)
 @authenticated
 async def me(request: Request) -> HTTPResponse:
     """Show the signed-in user."""
@@ -36,7 +46,13 @@ async def me(request: Request) -> HTTPResponse:
 
 
 @bp.get("/me")
-@operation("getMeAlias", tag="account", answers={200: (UserOut, "The signed-in user")}, auth=True)
+@operation(
+    "getMeAlias",
+    tag="account",
+    answers={200: (UserOut, "The signed-in user")},
+    auth=True,
+    scopes=("profile:read",),
+)
 @authenticated
 async def me_alias(request: Request) -> HTTPResponse:
     """Show the signed-in user (alias of /auth/user/me)."""
@@ -49,7 +65,7 @@ async def me_alias(request: Request) -> HTTPResponse:
     tag="account",
     body=Body(PasswordConfirmIn),
     answers={204: (None, "The account and everything it owned are gone; cookies cleared")},
-    errors={422: "The password is not right", 429: PASSWORD_GUESSES},
+    errors={403: REAUTH, 422: "The password is not right", 429: PASSWORD_GUESSES},
     auth=True,
 )
 @authenticated
@@ -86,7 +102,7 @@ async def set_gpu_endpoint(request: Request, users: UserService) -> HTTPResponse
     tag="account",
     body=Body(PasswordChangeIn),
     answers={204: (None, "Changed; every other session has ended")},
-    errors={422: "Wrong current password or a weak new one", 429: PASSWORD_GUESSES},
+    errors={403: REAUTH, 422: "Wrong current password or a weak new one", 429: PASSWORD_GUESSES},
     auth=True,
 )
 @authenticated

@@ -13,6 +13,7 @@ from gamecoll.http.guard import check_origin, client_ip, optional_principal, use
 from gamecoll.http.links import public_base
 from gamecoll.http.responses import no_content, token_response
 from gamecoll.services.auth import AuthService
+from gamecoll.services.reauth import Reauth
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.verification import VerificationService
 
@@ -113,13 +114,24 @@ async def refresh(request: Request, sessions: SessionService, cookies: AuthCooki
     tag="auth",
     body=Body(LogoutIn, required=False),
     answers={204: (None, "Logged out (also when the token had already ended); cookies cleared")},
+    errors={
+        403: "With `all`: re-authentication needed (`reauth_required`); send current_password",
+        422: "With `all`: the current password is not right",
+        429: "Too many wrong passwords for this account; wait as long as Retry-After says",
+    },
     auth="optional",
 )
-async def logout(request: Request, sessions: SessionService) -> HTTPResponse:
-    """End this session (or every session with `all`) and clear the cookies."""
+async def logout(request: Request, sessions: SessionService, reauth: Reauth) -> HTTPResponse:
+    """End this session (or every session with `all`) and clear the cookies.
+
+    Ending every session needs `current_password`, or a login or re-authentication in the
+    last 5 minutes.
+    """
     data = parse_json(request, LogoutIn, allow_empty=True)
     found = await optional_principal(request)
     if found is not None:
+        if data.all:
+            await reauth.require(found, data.current_password)
         await sessions.log_out(found, everywhere=data.all)
     end_cookies(request)
     return no_content()

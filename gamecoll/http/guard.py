@@ -4,7 +4,8 @@ One `Guard` per app holds what authentication needs (the session service, the ve
 rule, the auth cookies, the allowed origins), given when the app is built (`install_guard`).
 Handlers use the module's functions (`authenticated`, `principal`, `check_origin`...), which
 find the app's guard. A credential is a bearer token or the cookies; `Guard._bearer` and
-`Guard._cookies` each check one kind.
+`Guard._cookies` each check one kind; a bearer token with the `gcp_` prefix is a personal
+access token (`Guard._access_token`), allowed only within the scopes its route declares.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from gamecoll.errors import CsrfFailed, EmailUnverified, InvalidToken, NotAuthen
 from gamecoll.http.body import FORM_TYPES, form_data, media_type
 from gamecoll.http.cookies import AuthCookies, end_cookies, issue_cookies
 from gamecoll.http.links import own_origin
+from gamecoll.http.scopes import check_scopes
+from gamecoll.security.access_tokens import looks_like_access_token
 from gamecoll.security.csrf import csrf_token_matches, origin_allowed
-from gamecoll.services.sessions import ExtendedCheck, Principal, SessionService
+from gamecoll.services.access_tokens import AccessTokenService
+from gamecoll.services.sessions import NO_SESSION, ExtendedCheck, Principal, SessionService
 from gamecoll.services.verification import VerificationService
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -74,8 +78,10 @@ class Guard:
         verification: VerificationService,
         cookies: AuthCookies,
         allowed_origins: tuple[str, ...],
+        access_tokens: AccessTokenService,
     ) -> None:
         self.sessions = sessions
+        self.access_tokens = access_tokens
         self.verification = verification
         self.cookies = cookies
         self.allowed_origins = allowed_origins
@@ -106,6 +112,8 @@ class Guard:
     async def authenticate(self, request: Request) -> Principal:
         """Authenticate by bearer token or by cookie (refreshing an expired access cookie)."""
         token = bearer_token(request)
+        if token is not None and looks_like_access_token(token):
+            return await self._access_token(request, token)
         if token is not None:
             return await self._bearer(token)
         return await self._cookies(request)
@@ -119,8 +127,8 @@ class Guard:
         Other credentials authenticate as usual and get None: the caller reads for itself.
         """
         token = bearer_token(request)
-        if token is None:
-            found = await self._cookies(request)
+        if token is None or looks_like_access_token(token):
+            found = await self.authenticate(request)
             row = None
         else:
             found, row = await self.sessions.authenticate_reading(access_token=token, check=check)
@@ -130,6 +138,18 @@ class Guard:
     async def _bearer(self, token: str) -> Principal:
         """Check a bearer access token (no CSRF: a browser never sends one by itself)."""
         return await self.sessions.authenticate(access_token=token)
+
+    async def _access_token(self, request: Request, token: str) -> Principal:
+        """Check a personal access token and that its route takes one of its scopes.
+
+        A token has no session and needs no CSRF token; routes that declare no scopes (the
+        pages, managing tokens, factors, the password or the account) refuse it.
+        """
+        grant = await self.access_tokens.authenticate(token)
+        check_scopes(request, grant.scopes)
+        return Principal(
+            user=grant.user, session=NO_SESSION, token_id=grant.id, scopes=grant.scopes
+        )
 
     async def _cookies(self, request: Request) -> Principal:
         """Check the access cookie, or spend the refresh cookie when it has expired."""

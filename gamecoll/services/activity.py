@@ -19,7 +19,7 @@ from typing import Final
 from tortoise.expressions import Q
 
 from gamecoll.errors import BadRequest
-from gamecoll.models import ActivityEntry, User
+from gamecoll.models import ActivityEntry, MfaChallenge, User
 from gamecoll.services.account_tokens import AccountTokens
 from gamecoll.services.clock import utcnow
 from gamecoll.services.outbox import Outbox
@@ -39,6 +39,13 @@ EVENTS: Final = (
     "session_ended",
     "account_disabled",
     "account_enabled",
+    "totp_enabled",
+    "totp_disabled",
+    "recovery_codes_renewed",
+    "recovery_code_used",
+    "access_token_created",
+    "access_token_first_used",
+    "access_token_revoked",
 )
 # Why a session ended (sessions.revoked_reason) -> the event it is; other reasons are
 # recorded under their own event (a password reset, a disabled account) or not at all.
@@ -49,7 +56,33 @@ SESSION_REASONS: Final = {
     "revoked": "session_ended",
 }
 # Events that also mail the account (the reset and email changes mail their own notices).
-NOTICES: Final = {"password_changed": "password_changed"}
+NOTICES: Final = {
+    "password_changed": "password_changed",
+    **{
+        event: "security_notice"
+        for event in (
+            "totp_enabled",
+            "totp_disabled",
+            "recovery_codes_renewed",
+            "recovery_code_used",
+            "access_token_created",
+            "access_token_first_used",
+            "access_token_revoked",
+        )
+    },
+}
+# What the security notice says happened, per event.
+NOTICE_LINES: Final = {
+    "totp_enabled": "An authenticator app was set up as the second factor of your account.",
+    "totp_disabled": "The authenticator app was removed from your account.",
+    "recovery_codes_renewed": "New recovery codes were made for your account; the old ones no "
+    "longer work.",
+    "recovery_code_used": "A recovery code was used to sign in to your account.",
+    "access_token_created": "A personal access token was created for your account.",
+    "access_token_first_used": "A personal access token of your account was used for the "
+    "first time.",
+    "access_token_revoked": "A personal access token of your account was revoked.",
+}
 PAGE_MAX: Final = 100
 
 
@@ -121,6 +154,8 @@ class ActivityLog:
                     to=user.email,
                     when=utcnow().strftime("%Y-%m-%d %H:%M UTC"),
                     forgot_link=f"{base}/forgot",
+                    what=NOTICE_LINES.get(name, ""),
+                    settings_link=f"{base}/settings#security",
                 )
 
     async def page(
@@ -151,6 +186,8 @@ async def purge_account_mail(activity: ActivityLog, now: datetime | None = None)
     moment = now or utcnow()
     return {
         "mails": await Outbox.purge(moment),
-        "account_tokens": await AccountTokens.purge(moment),
+        # mfa_tokens are one-time tokens too: counted with the link tokens.
+        "account_tokens": await AccountTokens.purge(moment)
+        + await MfaChallenge.filter(expires_at__lt=moment).delete(),
         "activity": await activity.purge(moment),
     }

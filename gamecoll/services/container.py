@@ -8,6 +8,7 @@ from functools import partial
 
 from gamecoll.config import Settings
 from gamecoll.security.tokens import TokenCodec
+from gamecoll.services.access_tokens import AccessTokenService
 from gamecoll.services.account_tokens import AccountTokens
 from gamecoll.services.activity import ActivityLog, purge_account_mail
 from gamecoll.services.auth import AuthService
@@ -21,11 +22,14 @@ from gamecoll.services.image_workers import ImageWorkers
 from gamecoll.services.imports import ImportService
 from gamecoll.services.items import ItemService
 from gamecoll.services.mail import MailTemplates, build_transport
+from gamecoll.services.mfa import CHALLENGE_LIFETIME, MfaService
 from gamecoll.services.outbox import BATCH, Outbox
 from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
+from gamecoll.services.reauth import Reauth
 from gamecoll.services.recovery import RecoveryService
 from gamecoll.services.sessions import SessionService
+from gamecoll.services.totp import TotpService
 from gamecoll.services.users import UserService
 from gamecoll.services.verification import VerificationService
 from gamecoll.storage import Storage
@@ -53,6 +57,10 @@ class Services:
     duplicates: Duplicates
     exports: ExportService
     imports: ImportService
+    mfa: MfaService
+    totp: TotpService
+    reauth: Reauth
+    access_tokens: AccessTokenService
 
     def all(self) -> list[object]:
         """Return every service, for dependency injection by type."""
@@ -88,8 +96,13 @@ def build_services(settings: Settings) -> Services:
         reuse_grace=timedelta(seconds=settings.refresh_reuse_grace_seconds),
     )
     checks = PasswordChecks(hasher=hasher, limiter=limiter)
-    auth = AuthService(hasher=hasher, limiter=limiter, checks=checks, sessions=sessions)
-    users = UserService(hasher=hasher, checks=checks, sessions=sessions)
+    mfa = MfaService(checks=checks, sessions=sessions, lifetime=CHALLENGE_LIFETIME)
+    totp = TotpService()
+    mfa.factors.append(totp)
+    reauth = Reauth(checks=checks, mfa=mfa)
+    access_tokens = AccessTokenService()
+    auth = AuthService(hasher=hasher, limiter=limiter, checks=checks, sessions=sessions, mfa=mfa)
+    users = UserService(hasher=hasher, checks=checks, sessions=sessions, reauth=reauth)
     storage = build_storage(settings)
     images = build_image_workers(settings)
     items = ItemService(storage=storage, images=images)
@@ -116,6 +129,7 @@ def build_services(settings: Settings) -> Services:
         sessions=sessions,
         limiter=limiter,
         reset_lifetime=timedelta(minutes=settings.password_reset_token_minutes),
+        access_tokens=access_tokens,
     )
     verification = VerificationService(
         tokens=tokens,
@@ -127,7 +141,7 @@ def build_services(settings: Settings) -> Services:
     email_change = EmailChangeService(
         tokens=tokens,
         outbox=outbox,
-        checks=checks,
+        reauth=reauth,
         limiter=limiter,
         lifetime=timedelta(hours=settings.email_token_hours),
     )
@@ -136,7 +150,7 @@ def build_services(settings: Settings) -> Services:
         outbox=outbox,
         public_base_url=settings.public_base_url,
     )
-    for service in (auth, sessions, users, recovery, email_change):
+    for service in (auth, sessions, users, recovery, email_change, mfa, totp, access_tokens):
         service.listeners.append(activity.listen)
     cleanup = CleanupService(
         refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
@@ -161,6 +175,10 @@ def build_services(settings: Settings) -> Services:
         duplicates=items.duplicates,
         exports=ExportService(storage=storage),
         imports=ImportService(files=items.files, images=images),
+        mfa=mfa,
+        totp=totp,
+        reauth=reauth,
+        access_tokens=access_tokens,
     )
 
 

@@ -26,6 +26,7 @@ SUBJECTS: Final = {
     "email_change": "Confirm your new email address for gamecoll",
     "email_change_notice": "Your gamecoll email address is about to change",
     "email_changed": "Your gamecoll email address was changed",
+    "security_notice": "A security change to your gamecoll account",
 }
 
 

@@ -11,6 +11,7 @@ from gamecoll.errors import (
     AppError,
     Conflict,
     InvalidCredentials,
+    MfaRequired,
     RateLimited,
     ValidationFailed,
 )
@@ -23,6 +24,7 @@ from gamecoll.services.sessions import SessionService
 from gamecoll.services.verification import VerificationService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, current_principal, form_text, go, is_htmx, safe_next
+from gamecoll.web.login_code import code_page
 from gamecoll.web.rendering import Renderer
 
 NOTICES = {
@@ -97,6 +99,9 @@ async def login_submit(request: Request, auth: AuthService, renderer: Renderer) 
         )
     except (ValidationFailed, InvalidCredentials, RateLimited, AccountDisabled) as exc:
         return _form_error(request, renderer, page="login", values=values, error=exc)
+    except MfaRequired as exc:  # the password was right: ask for the code
+        token = str(exc.extra["mfa_token"])
+        return code_page(request, renderer, mfa_token=token, next_path=values["next"])
     issue_cookies(request, tokens)
     return go(request, safe_next(values["next"]))
 

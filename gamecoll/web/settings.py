@@ -6,12 +6,13 @@ import uuid
 
 from sanic import HTTPResponse, Request
 
-from gamecoll.errors import MailUnavailable, RateLimited, ValidationFailed
+from gamecoll.errors import MailUnavailable, RateLimited, ReauthRequired, ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.cookies import end_cookies
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.links import public_base
 from gamecoll.services.email_change import EmailChangeService
+from gamecoll.services.reauth import Reauth
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
 from gamecoll.web.blueprint import bp
@@ -56,7 +57,7 @@ async def settings_password(
             current_password=form_text(form, "current_password"),
             new_password=form_text(form, "new_password"),
         )
-    except (ValidationFailed, RateLimited) as exc:
+    except (ValidationFailed, RateLimited, ReauthRequired) as exc:
         return await page.refused(request, "password", exc)
     if not is_htmx(request):
         return go(request, "/settings?saved=password#password")
@@ -73,12 +74,12 @@ async def settings_email(
     new_email = form_text(form, "new_email")
     try:
         await email_change.request(
-            user=principal(request).user,
+            principal=principal(request),
             new_email=new_email,
             current_password=form_text(form, "current_password"),
             base_url=public_base(request),
         )
-    except (ValidationFailed, RateLimited, MailUnavailable) as exc:
+    except (ValidationFailed, RateLimited, MailUnavailable, ReauthRequired) as exc:
         error = "" if exc.fields else exc.detail
         state = {
             "form": {"new_email": new_email},
@@ -113,10 +114,14 @@ async def settings_end_session(
 @bp.post("/settings/sessions/end-others")
 @authenticated
 async def settings_end_others(
-    request: Request, sessions: SessionService, page: SettingsPage
+    request: Request, sessions: SessionService, reauth: Reauth, page: SettingsPage
 ) -> HTTPResponse:
-    """Sign out every session but this one."""
+    """Sign out every session but this one (password, or a login in the last 5 minutes)."""
     who = principal(request)
+    try:
+        await reauth.require(who, form_text(form_data(request), "current_password") or None)
+    except (ValidationFailed, RateLimited, ReauthRequired) as exc:
+        return await page.refused(request, "sessions_state", exc)
     ended = await sessions.end_all(user_id=who.user.id, reason="revoked", keep=who.session.id)
     if not is_htmx(request):
         return go(request, "/settings?saved=others#sessions")
@@ -132,7 +137,7 @@ async def settings_delete(request: Request, users: UserService, page: SettingsPa
         await users.delete_account(
             principal=principal(request), password=form_text(form_data(request), "password")
         )
-    except (ValidationFailed, RateLimited) as exc:
+    except (ValidationFailed, RateLimited, ReauthRequired) as exc:
         return await page.refused(request, "delete", exc)
     end_cookies(request)
     return go(request, "/login?notice=deleted")

@@ -20,6 +20,7 @@ from gamecoll.services.sessions import SessionService
 from gamecoll.services.verification import VerificationService
 from gamecoll.web.common import context, is_htmx
 from gamecoll.web.rendering import Renderer
+from gamecoll.web.security_view import security_view
 from gamecoll.web.verification import account_state
 
 SAVED: Final = {
@@ -37,6 +38,7 @@ SECTIONS: Final = {
     "password": "settings/_password.html",
     "sessions_state": "settings/_sessions.html",
     "delete": "settings/_delete.html",
+    "security": "settings/_security.html",
 }
 
 _BROWSERS: Final = (
@@ -105,6 +107,13 @@ EVENT_NAMES: Final = {
     "session_ended": "Session signed out",
     "account_disabled": "Account disabled",
     "account_enabled": "Account enabled",
+    "totp_enabled": "Authenticator app set up",
+    "totp_disabled": "Authenticator app removed",
+    "recovery_codes_renewed": "New recovery codes made",
+    "recovery_code_used": "Recovery code used",
+    "access_token_created": "Access token created",
+    "access_token_first_used": "Access token used for the first time",
+    "access_token_revoked": "Access token revoked",
 }
 
 
@@ -149,6 +158,7 @@ class SettingsPage:
         recent, _ = await self.activity.page(user_id=who.user.id, limit=RECENT_ACTIVITY)
         state = {name: empty_section() for name in SECTIONS}
         state.update(sections)
+        state["security"] = await security_view(request, **sections.get("security", {}))
         saved = request.args.get("saved", "")
         if saved in SAVED and not sections:
             section = {

@@ -87,9 +87,15 @@ async def test_operator_commands(live: LiveApp, client: httpx.AsyncClient) -> No
     # Disable: sessions end at once, login answers 403 account_disabled; enable undoes it.
     login = await client.post("/auth/login", json={"email": email, "password": NEW_PASSWORD})
     fresh = login.json()
+    made = await client.post(
+        "/auth/tokens", json={"name": "nas", "scopes": ["profile:read"]}, headers=bearer(fresh)
+    )
+    script = {"Authorization": f"Bearer {made.json()['token']}"}
+    assert (await client.get("/auth/user/me", headers=script)).status_code == 200
     disabled = await users(live, "disable", email)
     assert disabled.code == 0 and "1 session(s) ended" in disabled.out
     assert (await client.get("/auth/user/me", headers=bearer(fresh))).status_code == 401
+    assert (await client.get("/auth/user/me", headers=script)).status_code == 401  # revoked
     refused = await client.post("/auth/login", json={"email": email, "password": NEW_PASSWORD})
     assert refused.status_code == 403
     assert error_of(refused)["code"] == "account_disabled"
