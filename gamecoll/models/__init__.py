@@ -3,6 +3,7 @@
 from gamecoll.models.activity import ActivityEntry
 from gamecoll.models.item import Item
 from gamecoll.models.mail import AccountToken, OutboxMail
+from gamecoll.models.passkey import Passkey, PasskeyChallenge
 from gamecoll.models.rate_limit import LoginFailure, RateCounter
 from gamecoll.models.session import RefreshToken, Session
 from gamecoll.models.user import User
@@ -13,6 +14,8 @@ __all__ = [
     "Item",
     "LoginFailure",
     "OutboxMail",
+    "Passkey",
+    "PasskeyChallenge",
     "RateCounter",
     "RefreshToken",
     "Session",
