@@ -13,6 +13,7 @@ from gamecoll.api import (
     email_change,
     item_images,
     items,
+    passkeys,
     recovery,
     status,
     verification,
@@ -30,3 +31,4 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(verification.bp)
     app.blueprint(email_change.bp)
     app.blueprint(activity.bp)
+    app.blueprint(passkeys.bp)

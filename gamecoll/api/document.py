@@ -55,6 +55,12 @@ TAGS: Final = [
         "verification mail, security activity.",
     },
     {"name": "collection", "description": "Items of the collection and their images."},
+    {
+        "name": "passkeys",
+        "description": "WebAuthn passkeys: register them (several per account, named), log in "
+        "with one and no password, list, rename and remove them. Each ceremony is two calls: "
+        "`.../options` answers a challenge for the browser, `.../verify` takes its answer.",
+    },
 ]
 
 # What a status means when a route does not say more.

@@ -41,8 +41,8 @@ MAX_CREDENTIAL_ID_BYTES: Final = 1023  # WebAuthn Level 3: credential ids are at
 MAX_FIELD_CHARS: Final = 16384  # base64url text of one field (a TPM attestation is a few KiB)
 _CLIENT_TYPES: Final = {"create": "webauthn.create", "get": "webauthn.get"}
 _RESPONSE_FIELDS: Final = {
-    "create": ("clientDataJSON", "attestationObject"),
-    "get": ("clientDataJSON", "authenticatorData", "signature"),
+    "create": ("attestationObject",),
+    "get": ("authenticatorData", "signature"),
 }
 
 
@@ -138,8 +138,8 @@ def read_answer(credential: object, ceremony: Ceremony) -> ClientAnswer:
     response = credential.get("response")
     if not isinstance(response, dict):
         raise PasskeyMalformed("`credential.response` must be a JSON object.")
+    client = _client_data(from_b64url(response.get("clientDataJSON"), "clientDataJSON"), ceremony)
     parts = {name: from_b64url(response.get(name), name) for name in _RESPONSE_FIELDS[ceremony]}
-    client = _client_data(parts["clientDataJSON"], ceremony)
     auth_data = (
         _attested_auth_data(parts["attestationObject"])
         if ceremony == "create"
@@ -261,4 +261,3 @@ def verify_assertion(
 def counter_went_back(stored: int, presented: int) -> bool:
     """Tell whether a signature counter failed to grow (authenticators without one send 0)."""
     return (presented > 0 or stored > 0) and presented <= stored
-

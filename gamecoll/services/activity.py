@@ -39,6 +39,9 @@ EVENTS: Final = (
     "session_ended",
     "account_disabled",
     "account_enabled",
+    # Passkeys (issue 16): each one added or removed; logging in with one is login_succeeded.
+    "passkey_added",
+    "passkey_removed",
 )
 # Why a session ended (sessions.revoked_reason) -> the event it is; other reasons are
 # recorded under their own event (a password reset, a disabled account) or not at all.

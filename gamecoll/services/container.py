@@ -19,6 +19,7 @@ from gamecoll.services.image_workers import ImageWorkers
 from gamecoll.services.items import ItemService
 from gamecoll.services.mail import MailTemplates, build_transport
 from gamecoll.services.outbox import BATCH, Outbox
+from gamecoll.services.passkeys import PasskeyService
 from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.recovery import RecoveryService
@@ -47,6 +48,7 @@ class Services:
     verification: VerificationService
     email_change: EmailChangeService
     activity: ActivityLog
+    passkeys: PasskeyService
 
     def all(self) -> list[object]:
         """Return every service, for dependency injection by type."""
@@ -129,7 +131,15 @@ def build_services(settings: Settings) -> Services:
         outbox=outbox,
         public_base_url=settings.public_base_url,
     )
-    for service in (auth, sessions, users, recovery, email_change):
+    passkeys = PasskeyService(
+        public_base_url=settings.public_base_url,
+        production=settings.production,
+        sessions=sessions,
+        checks=checks,
+        limiter=limiter,
+        outbox=outbox,
+    )
+    for service in (auth, sessions, users, recovery, email_change, passkeys):
         service.listeners.append(activity.listen)
     cleanup = CleanupService(
         refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
@@ -151,6 +161,7 @@ def build_services(settings: Settings) -> Services:
         verification=verification,
         email_change=email_change,
         activity=activity,
+        passkeys=passkeys,
     )
 
 
