@@ -227,6 +227,15 @@ class PasskeyCounterRegressed(AppError):
     )
 
 
+class PasskeyNeedsDomain(AppError):
+    status = 400
+    code = "passkeys_need_domain"
+    message = (
+        "Passkeys need this site to be opened by a domain name, such as http://localhost:8080; "
+        "browsers refuse them on an IP address."
+    )
+
+
 class PasskeysUnavailable(AppError):
     status = 503
     code = "passkeys_unavailable"

@@ -31,8 +31,12 @@ UNAVAILABLE = (
     "Passkeys are not set up: production needs PUBLIC_BASE_URL, and browsers need a domain "
     "name, not an IP address (code `passkeys_unavailable`)"
 )
-BAD_ANSWER = (
-    "The answer is malformed (`passkey_malformed`), its challenge is unknown or used "
+NEED_DOMAIN = (
+    "In development without PUBLIC_BASE_URL, the site was reached by an IP address "
+    "(`passkeys_need_domain`): open it by a name such as localhost"
+)
+BAD_ANSWER = NEED_DOMAIN + (
+    "; or the answer is malformed (`passkey_malformed`), its challenge is unknown or used "
     "(`passkey_challenge_invalid`) or expired (`passkey_challenge_expired`), or it was made "
     "for another origin (`passkey_origin_mismatch`) or relying party (`passkey_rp_mismatch`)"
 )
@@ -43,7 +47,7 @@ BAD_ANSWER = (
     "passkeyRegistrationOptions",
     tag="passkeys",
     answers={200: (WebAuthnOptionsOut, "Options for `navigator.credentials.create()`")},
-    errors={409: "The account has 20 passkeys already", 503: UNAVAILABLE},
+    errors={400: NEED_DOMAIN, 409: "The account has 20 passkeys already", 503: UNAVAILABLE},
     auth=True,
 )
 @authenticated
@@ -88,7 +92,12 @@ async def register_verify(request: Request, passkeys: PasskeyService) -> HTTPRes
     "passkeyLoginOptions",
     tag="passkeys",
     answers={200: (WebAuthnOptionsOut, "Options for `navigator.credentials.get()`")},
-    errors={403: CROSS_SITE, 429: "Too many attempts from this address", 503: UNAVAILABLE},
+    errors={
+        400: NEED_DOMAIN,
+        403: CROSS_SITE,
+        429: "Too many attempts from this address",
+        503: UNAVAILABLE,
+    },
 )
 async def login_options(request: Request, passkeys: PasskeyService) -> HTTPResponse:
     """Start logging in with a passkey, without a name or a password."""

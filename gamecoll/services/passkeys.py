@@ -30,6 +30,7 @@ from gamecoll.errors import (
     PasskeyChallengeExpired,
     PasskeyChallengeInvalid,
     PasskeyCounterRegressed,
+    PasskeyNeedsDomain,
     PasskeyRejected,
     PasskeysUnavailable,
     PasskeyUnknown,
@@ -62,9 +63,8 @@ MAX_PER_ACCOUNT: Final = 20
 NAME_MAX: Final = 64
 REGISTER, LOGIN, SECOND_FACTOR = "register", "login", "mfa"
 NOT_USABLE: Final = (
-    "Passkeys need the site to be opened by a domain name (browsers refuse them on an IP "
-    "address): set PUBLIC_BASE_URL to it, for example http://localhost:8080 or "
-    "https://games.example."
+    "Passkeys need PUBLIC_BASE_URL to name the site by a domain name (browsers refuse them "
+    "on an IP address), for example http://localhost:8080 or https://games.example."
 )
 
 
@@ -112,12 +112,16 @@ class PasskeyService:
         Production never trusts the Host header for this: a proxy in front of a phishing site
         could name any host, and the passkey's origin check would then pass for it.
         """
-        origin = self.public_base_url or ("" if self.production else request_origin)
-        if not origin:
+        if self.public_base_url:
+            rp = RelyingParty.from_origin(self.public_base_url)
+            if not rp.usable:
+                raise PasskeysUnavailable(NOT_USABLE)
+            return rp
+        if self.production:
             raise PasskeysUnavailable()
-        rp = RelyingParty.from_origin(origin)
-        if not rp.usable:
-            raise PasskeysUnavailable(NOT_USABLE)
+        rp = RelyingParty.from_origin(request_origin)
+        if not rp.usable:  # development, reached by its address: say how to reach it instead
+            raise PasskeyNeedsDomain()
         return rp
 
     # -- challenges ----------------------------------------------------------------------

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from gamecoll.errors import PasskeysUnavailable
 from gamecoll.models import PasskeyChallenge
 from gamecoll.services.clock import utcnow
+from gamecoll.services.passkeys import PasskeyService
+from tests.conftest import LiveApp, start_app, stop_app
 from tests.helpers import PASSWORD, bearer, error_of, register, unique_email
 from tests.mailbox import SmtpServer, smtp
 from tests.passkeys import SoftAuthenticator, b64url
@@ -391,3 +395,46 @@ async def test_a_registered_passkey_cannot_be_registered_twice(
     assert again.status_code == 409, again.text
     listed = (await client.get("/auth/passkeys", headers=bearer(tokens))).json()["passkeys"]
     assert len(listed) == 1
+
+
+async def test_reached_by_an_ip_address_without_public_base_url_says_to_use_a_name(
+    live: LiveApp,
+) -> None:
+    async with live.client() as http:  # this app has PUBLIC_BASE_URL; build one without it
+        assert (await http.post("/auth/passkeys/login/options")).status_code == 200
+    settings = replace(live.settings, public_base_url="")
+    running, server = await start_app(settings)
+    try:
+        async with running.client() as http:
+            answer = await http.post("/auth/passkeys/login/options")
+            assert answer.status_code == 400
+            assert error_of(answer)["code"] == "passkeys_need_domain"
+            assert "localhost" in error_of(answer)["message"]
+            named = await http.post(
+                "/auth/passkeys/login/options", headers={"Host": "localhost:8080"}
+            )
+            assert named.status_code == 200 and named.json()["rpId"] == "localhost"
+    finally:
+        await stop_app(server)
+
+
+def test_production_takes_the_relying_party_only_from_public_base_url() -> None:
+    def relying_party(base_url: str, production: bool, request_origin: str) -> str:
+        service = PasskeyService(
+            public_base_url=base_url,
+            production=production,
+            sessions=None,  # type: ignore[arg-type]  # not used to name the relying party
+            checks=None,  # type: ignore[arg-type]
+            limiter=None,  # type: ignore[arg-type]
+            outbox=None,  # type: ignore[arg-type]
+        )
+        rp = service.relying_party(request_origin)
+        return f"{rp.id} {rp.origin}"
+
+    assert relying_party(ORIGIN, True, "https://evil.example") == f"games.example {ORIGIN}"
+    assert relying_party("", False, "http://localhost:8080") == "localhost http://localhost:8080"
+    with pytest.raises(PasskeysUnavailable):
+        relying_party("", True, "https://evil.example")  # never the Host header in production
+    with pytest.raises(PasskeysUnavailable) as ip_address:
+        relying_party("http://192.168.1.20:8080", True, "")
+    assert "domain name" in ip_address.value.detail
