@@ -18,6 +18,7 @@ from gamecoll.services.sessions import SessionService
 from gamecoll.services.users import UserService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, form_text, go, is_htmx
+from gamecoll.web.passkeys import passkey_rows, passkey_state
 from gamecoll.web.rendering import renderer
 from gamecoll.web.verification import account_state
 
@@ -104,6 +105,8 @@ EVENT_NAMES: Final = {
     "session_ended": "Session signed out",
     "account_disabled": "Account disabled",
     "account_enabled": "Account enabled",
+    "passkey_added": "Passkey added",
+    "passkey_removed": "Passkey removed",
 }
 
 
@@ -146,6 +149,8 @@ async def _settings_context(request: Request, **sections: dict[str, Any]) -> dic
         **account_state(request),
         sessions=_session_rows(live, who.session.id),
         activity=_activity_rows(recent),
+        passkeys=await passkey_rows(who.user, request.app.ctx.services.passkeys),
+        passkeys_state=passkey_state(request),
         gpu_endpoint=who.user.gpu_endpoint or "",
         **state,
     )
