@@ -178,6 +178,7 @@
     fresh.querySelectorAll("[data-js-only]").forEach(function (el) {
       el.hidden = false;
     });
+    hideNoScriptNotes(fresh);
     if (window.htmx) window.htmx.process(fresh);
     var message = fresh.querySelector(".message");
     if (message) {
@@ -206,6 +207,14 @@
       button.disabled = false;
     }
   }
+
+  // The notes that say passkeys need JavaScript are for browsers where this file never runs.
+  function hideNoScriptNotes(root) {
+    root.querySelectorAll("[data-passkey-needs-js]").forEach(function (el) {
+      el.hidden = true;
+    });
+  }
+  hideNoScriptNotes(document);
 
   document.addEventListener("submit", function (event) {
     var form = event.target;

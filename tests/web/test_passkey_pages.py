@@ -38,7 +38,7 @@ async def test_the_section_says_adding_needs_javascript(member: Visitor) -> None
     html = (await member.get("/settings")).text
     assert 'id="passkeys"' in html and "You have no passkeys yet." in html
     assert 'id="passkey-add" class="passkey-add" data-passkey-add data-js-only hidden' in html
-    assert "<noscript><p" in html and "Adding a passkey needs JavaScript" in html
+    assert "data-passkey-needs-js>Adding a passkey needs JavaScript" in html
     assert "/static/js/passkeys.js?v=" in html
 
 
