@@ -18,10 +18,12 @@ class AppError(Exception):
         *,
         fields: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        extra: dict[str, object] | None = None,
     ) -> None:
         self.detail = message or self.message
         self.fields = fields or {}
         self.headers = headers or {}
+        self.extra = extra or {}  # more members of the JSON error (an mfa_token)
         super().__init__(self.detail)
 
 
@@ -243,3 +245,53 @@ class PasskeysUnavailable(AppError):
         "Passkeys are not set up on this server: the administrator must set PUBLIC_BASE_URL "
         "to the address people open it at."
     )
+
+
+class MfaRequired(AppError):
+    """The password was right; the login waits for a second factor (see MfaService)."""
+
+    status = 401
+    code = "mfa_required"
+    message = (
+        "Enter a code from your authenticator app (or a recovery code): send it with the "
+        "mfa_token to POST /auth/login/mfa."
+    )
+
+
+class MfaTokenInvalid(AppError):
+    status = 401
+    code = "mfa_token_invalid"
+    message = "This sign-in attempt is not valid or was already used; log in again."
+
+
+class MfaTokenExpired(AppError):
+    status = 401
+    code = "mfa_token_expired"
+    message = "This sign-in attempt has expired; log in again."
+
+
+class CodeInvalid(AppError):
+    status = 400
+    code = "code_invalid"
+    message = "This code is not right."
+
+
+class CodeReused(AppError):
+    status = 400
+    code = "code_reused"
+    message = "This code was already used; wait for the next one."
+
+
+class ReauthRequired(AppError):
+    status = 403
+    code = "reauth_required"
+    message = (
+        "Confirm it is you: send current_password, or confirm with your password or a "
+        "second factor at POST /auth/reauth (valid for 5 minutes)."
+    )
+
+
+class InsufficientScope(AppError):
+    status = 403
+    code = "insufficient_scope"
+    message = "This access token's scopes do not allow this request."

@@ -39,3 +39,14 @@ def error_of(response: httpx.Response) -> dict[str, Any]:
     error: dict[str, Any] = body["error"]
     assert isinstance(error["code"], str) and isinstance(error["message"], str)
     return error
+
+
+def totp_code(secret: str, steps: int = 0, at: float | None = None) -> str:
+    """Compute the authenticator app's code for a moment (now by default), `steps` of 30 s
+    later or earlier: what a phone whose clock is that far off would show."""
+    import time
+
+    import pyotp
+
+    moment = time.time() if at is None else at
+    return pyotp.TOTP(secret).at(int(moment) + 30 * steps)

@@ -7,12 +7,14 @@ from typing import Any
 from sanic import Sanic
 
 from gamecoll.api import (
+    access_tokens,
     account,
     activity,
     auth,
     email_change,
     item_images,
     items,
+    mfa,
     passkeys,
     recovery,
     status,
@@ -32,3 +34,5 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(email_change.bp)
     app.blueprint(activity.bp)
     app.blueprint(passkeys.bp)
+    app.blueprint(mfa.bp)
+    app.blueprint(access_tokens.bp)

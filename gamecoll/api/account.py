@@ -29,7 +29,13 @@ PASSWORD_GUESSES = "Too many wrong passwords for this account; wait as long as R
 
 
 @bp.get("/user/me")
-@operation("getMe", tag="account", answers={200: (UserOut, "The signed-in user")}, auth=True)
+@operation(
+    "getMe",
+    tag="account",
+    answers={200: (UserOut, "The signed-in user")},
+    auth=True,
+    scopes=("profile:read",),
+)
 @authenticated
 async def me(request: Request) -> HTTPResponse:
     """Show the signed-in user."""
@@ -37,7 +43,13 @@ async def me(request: Request) -> HTTPResponse:
 
 
 @bp.get("/me")
-@operation("getMeAlias", tag="account", answers={200: (UserOut, "The signed-in user")}, auth=True)
+@operation(
+    "getMeAlias",
+    tag="account",
+    answers={200: (UserOut, "The signed-in user")},
+    auth=True,
+    scopes=("profile:read",),
+)
 @authenticated
 async def me_alias(request: Request) -> HTTPResponse:
     """Show the signed-in user (alias of /auth/user/me)."""

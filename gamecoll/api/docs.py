@@ -12,6 +12,9 @@ from typing import Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel
 
+from gamecoll.http.scopes import declare_scopes
+from gamecoll.security.access_tokens import SCOPES
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 ATTRIBUTE: Final = "__gamecoll_operation__"
@@ -68,6 +71,8 @@ class Operation:
     auth: bool | Literal["optional"]
     """True: a bearer token or the session cookie is required; "optional": used when sent."""
     database: bool
+    scopes: tuple[str, ...] = ()
+    """The personal-access-token scopes that let a token call it (any one; none: no token)."""
 
 
 def operation(
@@ -80,8 +85,12 @@ def operation(
     params: tuple[Param, ...] = (),
     auth: bool | Literal["optional"] = False,
     database: bool = True,
+    scopes: tuple[str, ...] = (),
 ) -> Callable[[F], F]:
-    """Declare a route's operation id, tag, answers and errors (common errors are added)."""
+    """Declare a route's operation id, tag, answers and errors (common errors are added),
+    and the access-token scopes that may call it."""
+    if unknown := set(scopes) - set(SCOPES):
+        raise ValueError(f"{operation_id} names unknown scopes {sorted(unknown)}.")
     declared = Operation(
         operation_id=operation_id,
         tag=tag,
@@ -94,10 +103,12 @@ def operation(
         params=params,
         auth=auth,
         database=database,
+        scopes=scopes,
     )
 
     def mark(handler: F) -> F:
         setattr(handler, ATTRIBUTE, declared)
+        declare_scopes(handler, scopes)
         return handler
 
     return mark

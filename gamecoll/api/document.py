@@ -35,12 +35,31 @@ refresh token, and also set them as HttpOnly cookies. A frontend either
   token (`csrf_token` of the token answer) in the `X-CSRF-Token` header, or as a `csrf_token`
   form field. An expired access cookie is refreshed by the server on the next request.
 
+**Second factor.** With an authenticator app on, `login` answers 401 with code
+`mfa_required`, an `mfa_token` (single use, 5 minutes) and the `methods` the account can
+offer; `loginSecondFactor` with the mfa_token and a code (6 digits, or a recovery code)
+then answers the usual tokens. Changing the password, the email, the factors, deleting the
+account and ending every session need `current_password`, or a `reauthenticate` (password
+or code) in the last 5 minutes; otherwise 403 `reauth_required`.
+
+**Personal access tokens** (`createAccessToken`, `gcp_…`) are sent as
+`Authorization: Bearer <token>` and need no CSRF token. Each operation lists the scopes that
+let a token call it (security scheme `accessToken`); elsewhere a token gets 403
+`insufficient_scope`.
+
 **Errors.** Every error answer has the same body, `{"error": {"code", "message", "fields"?}}`
 (schema `Error`); `fields` names each invalid field with a message. 429 and most 503 answers
 carry `Retry-After`.
 
 The GPU endpoint is stored only: the server never calls it, so LAN addresses are allowed.
 """
+
+ACCESS_TOKEN_TEXT: Final = (
+    "A personal access token from `createAccessToken`. Scopes: `profile:read` (the user), "  # noqa: S105 - a description
+    "`collection:read` (items and their images), `collection:write` (add, change and delete "
+    "items and images), `images:upload` (add items with a photo, nothing else). Tokens "
+    "cannot manage tokens, second factors, the password or the account."
+)
 
 TAGS: Final = [
     {"name": "status", "description": "Welcome, liveness, readiness and database status."},
@@ -53,6 +72,11 @@ TAGS: Final = [
         "name": "account",
         "description": "The signed-in user: profile, GPU endpoint, sessions, email change, "
         "verification mail, security activity.",
+    },
+    {
+        "name": "security",
+        "description": "The second factor (an authenticator app and recovery codes), "
+        "re-authentication before sensitive changes, and personal access tokens.",
     },
     {"name": "collection", "description": "Items of the collection and their images."},
     {
@@ -67,7 +91,8 @@ TAGS: Final = [
 ERROR_TEXT: Final = {
     400: "The request is malformed (a body that is not JSON, a bad header, cookie or value)",
     401: "Not logged in, or the token is not valid or has expired",
-    403: "Cookie authentication without this session's CSRF token, or from another site",
+    403: "Cookie authentication without this session's CSRF token, or from another site; "
+    "or an access token without a scope this needs (`insufficient_scope`)",
     404: "Nothing is here",
     409: "That already exists",
     413: "The request body is too large for this endpoint",
@@ -228,8 +253,8 @@ def _implied_errors(declared: Operation, method: str, has_path_params: bool) -> 
         statuses.add(404)
     if declared.auth is True:
         statuses.add(401)
-    if declared.auth and method not in SAFE_METHODS:
-        statuses.add(403)
+    if declared.auth:
+        statuses.add(403)  # CSRF on writes; an access token outside its scopes on any
     return statuses
 
 
@@ -248,6 +273,8 @@ def _operation(
     params = [*path_params, *(_parameter(param) for param in declared.params)]
     if declared.auth:
         op["security"] = [{"bearer": []}, {"cookie": []}]
+        if declared.scopes:  # OpenAPI 3.1: role names for a non-OAuth scheme
+            op["security"].append({"accessToken": list(declared.scopes)})
         if declared.auth == "optional":
             op["security"].append({})
         if method not in SAFE_METHODS:
@@ -333,6 +360,12 @@ def build_document(app: Sanic[Any, Any]) -> Schema:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": cookie},
+                "accessToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "gcp_ and 43 characters",
+                    "description": ACCESS_TOKEN_TEXT,
+                },
                 "oauth2": {
                     "type": "oauth2",
                     "description": "For Swagger UI's Authorize button (the password flow).",

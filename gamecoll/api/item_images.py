@@ -142,6 +142,7 @@ async def send_image(
         507: "The image storage is full; nothing was changed",
     },
     auth=True,
+    scopes=("collection:write",),
 )
 @authenticated
 async def put_image(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
@@ -161,6 +162,7 @@ async def put_image(request: Request, item_id: uuid.UUID, items: ItemService) ->
     answers={204: (None, "The item has no image now (also when it had none)")},
     errors={404: NO_ITEM},
     auth=True,
+    scopes=("collection:write",),
 )
 @authenticated
 async def delete_image(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
@@ -180,6 +182,7 @@ async def delete_image(request: Request, item_id: uuid.UUID, items: ItemService)
     },
     errors={404: NO_IMAGE},
     auth=True,
+    scopes=("collection:read",),
 )
 @authenticated
 async def get_image(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
@@ -205,6 +208,7 @@ async def get_image(request: Request, item_id: uuid.UUID, items: ItemService) ->
     },
     errors={404: NO_IMAGE},
     auth=True,
+    scopes=("collection:read",),
 )
 async def get_image_raw(
     request: Request, item_id: uuid.UUID, items: ItemService
@@ -224,6 +228,7 @@ async def get_image_raw(
     },
     errors={404: NO_IMAGE},
     auth=True,
+    scopes=("collection:read",),
 )
 async def get_thumbnail(
     request: Request, item_id: uuid.UUID, items: ItemService
@@ -243,6 +248,7 @@ async def get_thumbnail(
     },
     errors={404: NO_RENDITION},
     auth=True,
+    scopes=("collection:read",),
 )
 async def get_thumbnail_2x(
     request: Request, item_id: uuid.UUID, items: ItemService
@@ -262,6 +268,7 @@ async def get_thumbnail_2x(
     },
     errors={404: NO_RENDITION},
     auth=True,
+    scopes=("collection:read",),
 )
 async def get_display(
     request: Request, item_id: uuid.UUID, items: ItemService

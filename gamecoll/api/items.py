@@ -65,6 +65,7 @@ ITEM_OPERATIONS = (
     answers={200: (ItemPageOut, "A page of items, newest first")},
     errors={422: "A bad limit, cursor or filter"},
     auth=True,
+    scopes=("collection:read",),
 )
 @authenticated
 async def list_items(request: Request, items: ItemService) -> HTTPResponse:
@@ -110,13 +111,19 @@ async def list_items(request: Request, items: ItemService) -> HTTPResponse:
         507: "The image storage is full; nothing was saved",
     },
     auth=True,
+    scopes=("collection:write", "images:upload"),
 )
 @authenticated
 async def create_item(request: Request, items: ItemService) -> HTTPResponse:
-    """Add an item, with an optional image (base64 in JSON, or a multipart file part)."""
-    upload = await read_upload(request, items, image_required=False)
+    """Add an item, with an optional image (base64 in JSON, or a multipart file part).
+
+    An access token with `images:upload` but not `collection:write` must send an image.
+    """
+    who = principal(request)
+    photo_only = who.scopes is not None and "collection:write" not in who.scopes
+    upload = await read_upload(request, items, image_required=photo_only)
     fields = ItemFields.clean(validate(ItemCreateIn, upload.fields).model_dump())
-    item = await items.create(user_id=principal(request).user.id, fields=fields, image=upload.image)
+    item = await items.create(user_id=who.user.id, fields=fields, image=upload.image)
     response = private_json(item_json(item), status=201)
     response.headers["location"] = item_url(item)
     return response
@@ -129,6 +136,7 @@ async def create_item(request: Request, items: ItemService) -> HTTPResponse:
     answers={200: (ItemOut, "The item")},
     errors={404: NO_ITEM},
     auth=True,
+    scopes=("collection:read",),
 )
 @authenticated
 async def get_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
@@ -145,6 +153,7 @@ async def get_item(request: Request, item_id: uuid.UUID, items: ItemService) -> 
     answers={200: (ItemOut, "The changed item")},
     errors={404: NO_ITEM},
     auth=True,
+    scopes=("collection:write",),
 )
 @authenticated
 async def update_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
@@ -166,6 +175,7 @@ async def update_item(request: Request, item_id: uuid.UUID, items: ItemService) 
     answers={204: (None, "Deleted, with its image files")},
     errors={404: NO_ITEM},
     auth=True,
+    scopes=("collection:write",),
 )
 @authenticated
 async def delete_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from gamecoll.api.schemas import EMAIL_TEXT, NAME_MAX, NEW_PASSWORD, PASSWORD_TEXT, Strict
 
@@ -26,6 +26,9 @@ class ResetIn(Strict):
     token: StrictStr = Field(max_length=200, description=LINK_TEXT)
     new_password: StrictStr = Field(
         max_length=4096, description=PASSWORD_TEXT, json_schema_extra=NEW_PASSWORD
+    )
+    revoke_access_tokens: StrictBool = Field(
+        default=False, description="Also revoke every personal access token of the account."
     )
 
 

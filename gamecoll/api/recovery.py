@@ -47,7 +47,9 @@ async def forgot(request: Request, recovery: RecoveryService) -> HTTPResponse:
     "resetPassword",
     tag="auth",
     body=Body(ResetIn),
-    answers={204: (None, "The password is changed; every session has ended")},
+    answers={
+        204: (None, "The password is changed; every session (and, if asked, token) has ended")
+    },
     errors={
         400: BAD_LINK,
         403: CROSS_SITE,
@@ -59,6 +61,9 @@ async def reset(request: Request, recovery: RecoveryService) -> HTTPResponse:
     check_origin(request)
     data = parse_json(request, ResetIn)
     await recovery.reset(
-        token=data.token, new_password=data.new_password, base_url=public_base(request)
+        token=data.token,
+        new_password=data.new_password,
+        base_url=public_base(request),
+        revoke_tokens=data.revoke_access_tokens,
     )
     return no_content()

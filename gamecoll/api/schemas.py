@@ -178,6 +178,19 @@ class ErrorBody(BaseModel):
     fields: dict[str, str] | None = Field(
         default=None, description="Each invalid field with what was wrong (only when any)."
     )
+    mfa_token: str | None = Field(
+        default=None, description="With `mfa_required`: send it to `loginSecondFactor`."
+    )
+    expires_in: int | None = Field(
+        default=None, description="With `mfa_required`: seconds the mfa_token works."
+    )
+    methods: list[str] | None = Field(
+        default=None,
+        description="With `mfa_required`: what the account can offer (totp, recovery_code).",
+    )
+    required_scopes: list[str] | None = Field(
+        default=None, description="With `insufficient_scope`: any one of these would do."
+    )
 
 
 class ErrorOut(BaseModel):

@@ -70,6 +70,7 @@ async def _run(
         checks=services.auth.checks,
         sessions=services.sessions,
         users=services.users,
+        access_tokens=services.access_tokens,
     )
     admin.listeners.append(services.activity.listen)
     command: str = args.users_command

@@ -129,6 +129,7 @@ def error_json(error: AppError) -> dict[str, Any]:
     body: dict[str, Any] = {"code": error.code, "message": error.detail}
     if error.fields:
         body["fields"] = error.fields
+    body.update(error.extra)
     return {"error": body}
 
 

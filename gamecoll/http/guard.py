@@ -12,9 +12,11 @@ from sanic import HTTPResponse, Request
 from gamecoll.errors import CsrfFailed, EmailUnverified, InvalidToken, NotAuthenticated
 from gamecoll.http.body import FORM_TYPES, form_data, media_type
 from gamecoll.http.cookies import read_cookie
+from gamecoll.http.scopes import check_scopes
 from gamecoll.models import Item
+from gamecoll.security.access_tokens import looks_like_access_token
 from gamecoll.security.csrf import csrf_token_matches, origin_allowed
-from gamecoll.services.sessions import Principal
+from gamecoll.services.sessions import NO_SESSION, Principal
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "x-csrf-token"
@@ -91,7 +93,7 @@ async def authenticate_with_item(
     caller reads the item itself.
     """
     token = bearer_token(request)
-    if token is None:
+    if token is None or looks_like_access_token(token):
         return await authenticate(request), None
     found = await request.app.ctx.services.sessions.authenticate_with_item(
         access_token=token, item_id=item_id
@@ -105,6 +107,8 @@ async def authenticate(request: Request) -> Principal:
     """Authenticate by Bearer token or by cookie (refreshing an expired access cookie)."""
     services = request.app.ctx.services
     token = bearer_token(request)
+    if token is not None and looks_like_access_token(token):
+        return await authenticate_access_token(request, token)
     if token is not None:
         principal: Principal = await services.sessions.authenticate(access_token=token)
         request.ctx.auth_via = "bearer"
@@ -137,6 +141,18 @@ async def authenticate(request: Request) -> Principal:
     if request.method not in SAFE_METHODS:
         check_csrf(request, found.session.csrf_token)
     return found
+
+
+async def authenticate_access_token(request: Request, token: str) -> Principal:
+    """Authenticate a personal access token, within the scopes the route declares.
+
+    A token has no session: no CSRF check (a browser never sends the header by itself), and
+    routes without scopes (the pages, managing tokens, factors or the account) refuse it.
+    """
+    grant = await request.app.ctx.services.access_tokens.authenticate(token)
+    check_scopes(request, grant.scopes)
+    request.ctx.auth_via = "access_token"
+    return Principal(user=grant.user, session=NO_SESSION, token_id=grant.id, scopes=grant.scopes)
 
 
 def authenticated(handler: H) -> H:

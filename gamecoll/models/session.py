@@ -27,6 +27,9 @@ class Session(Model):
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
     revoked_reason = fields.CharField(max_length=32, null=True)
+    # Added by migration 7: when this session last proved its user (password or a second
+    # factor); sensitive changes within REAUTH_WINDOW of it need no password (kept last).
+    reauthenticated_at = fields.DatetimeField(null=True)
 
     user_id: uuid.UUID
 

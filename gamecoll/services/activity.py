@@ -42,6 +42,13 @@ EVENTS: Final = (
     # Passkeys (issue 16): each one added or removed; logging in with one is login_succeeded.
     "passkey_added",
     "passkey_removed",
+    "totp_enabled",
+    "totp_disabled",
+    "recovery_codes_renewed",
+    "recovery_code_used",
+    "access_token_created",
+    "access_token_first_used",
+    "access_token_revoked",
 )
 # Why a session ended (sessions.revoked_reason) -> the event it is; other reasons are
 # recorded under their own event (a password reset, a disabled account) or not at all.
@@ -52,7 +59,33 @@ SESSION_REASONS: Final = {
     "revoked": "session_ended",
 }
 # Events that also mail the account (the reset and email changes mail their own notices).
-NOTICES: Final = {"password_changed": "password_changed"}
+NOTICES: Final = {
+    "password_changed": "password_changed",
+    **{
+        event: "security_notice"
+        for event in (
+            "totp_enabled",
+            "totp_disabled",
+            "recovery_codes_renewed",
+            "recovery_code_used",
+            "access_token_created",
+            "access_token_first_used",
+            "access_token_revoked",
+        )
+    },
+}
+# What the security notice says happened, per event.
+NOTICE_LINES: Final = {
+    "totp_enabled": "An authenticator app was set up as the second factor of your account.",
+    "totp_disabled": "The authenticator app was removed from your account.",
+    "recovery_codes_renewed": "New recovery codes were made for your account; the old ones no "
+    "longer work.",
+    "recovery_code_used": "A recovery code was used to sign in to your account.",
+    "access_token_created": "A personal access token was created for your account.",
+    "access_token_first_used": "A personal access token of your account was used for the "
+    "first time.",
+    "access_token_revoked": "A personal access token of your account was revoked.",
+}
 PAGE_MAX: Final = 100
 
 
@@ -124,6 +157,8 @@ class ActivityLog:
                     to=user.email,
                     when=utcnow().strftime("%Y-%m-%d %H:%M UTC"),
                     forgot_link=f"{base}/forgot",
+                    what=NOTICE_LINES.get(name, ""),
+                    settings_link=f"{base}/settings#security",
                 )
 
     async def page(

@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from gamecoll.errors import Conflict, NotFound
 from gamecoll.models import Item, Session, User
 from gamecoll.services import rules
+from gamecoll.services.access_tokens import AccessTokenService
 from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.auth import AuthService
 from gamecoll.services.clock import utcnow
@@ -39,11 +40,13 @@ class AccountAdmin:
         checks: PasswordChecks,
         sessions: SessionService,
         users: UserService,
+        access_tokens: AccessTokenService | None = None,
     ) -> None:
         self.hasher = hasher
         self.checks = checks
         self.sessions = sessions
         self.users = users
+        self.access_tokens = access_tokens
         self.listeners: list[SecurityListener] = []
 
     async def find(self, account: str) -> User:
@@ -98,6 +101,8 @@ class AccountAdmin:
         """Disable the account and end every session at once; return how many ended."""
         await User.filter(id=user.id).update(disabled_at=utcnow())
         await emit(self.listeners, "account_disabled", user.id)
+        if self.access_tokens is not None:  # its tokens die with the disabling
+            await self.access_tokens.revoke_all(user.id)
         return await self.sessions.end_all(user_id=user.id, reason="disabled")
 
     async def enable(self, user: User) -> None:

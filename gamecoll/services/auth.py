@@ -11,6 +11,7 @@ from gamecoll.models import User
 from gamecoll.services import rules
 from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.hashing import PasswordHasher
+from gamecoll.services.mfa import MfaService
 from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.sessions import IssuedTokens, SessionService
@@ -26,11 +27,13 @@ class AuthService:
         limiter: RateLimiter,
         checks: PasswordChecks,
         sessions: SessionService,
+        mfa: MfaService | None = None,
     ) -> None:
         self.hasher = hasher
         self.limiter = limiter
         self.checks = checks
         self.sessions = sessions
+        self.mfa = mfa
         self.listeners: list[SecurityListener] = []  # security events (the activity log)
 
     async def register(
@@ -93,7 +96,11 @@ class AuthService:
     async def login(
         self, *, identifier: str, password: str, ip: str, user_agent: str
     ) -> IssuedTokens:
-        """Check credentials; unknown account and wrong password answer alike."""
+        """Check credentials; unknown account and wrong password answer alike.
+
+        With a second factor on, the right password raises MfaRequired (401 with an
+        mfa_token) instead: the login goes on at MfaService.complete.
+        """
         account = rules.account_key(identifier)
         if not account or not password:
             raise ValidationFailed(
@@ -106,7 +113,8 @@ class AuthService:
         await self.limiter.hit(action="login", ip=ip)
         user = await self.find_account(account)
         # Counted per account (its id), or per typed name when no account matches.
-        valid = await self.checks.check(user=user, password=password, typed=account)
+        # The count is cleared only once the whole login (second factor included) succeeds.
+        valid = await self.checks.check(user=user, password=password, typed=account, clear=False)
         if user is None or not valid:
             if user is not None:
                 await emit(self.listeners, "login_failed", user.id)
@@ -117,6 +125,9 @@ class AuthService:
         if self.hasher.needs_rehash(user.password_hash):
             user.password_hash = await self.hasher.hash(password)
             await user.save(update_fields=["password_hash", "updated_at"])
+        if self.mfa is not None:
+            await self.mfa.challenge(user)
+        await self.checks.forgive(user)
         await emit(self.listeners, "login_succeeded", user.id)
         return await self.sessions.start(user=user, ip=ip, user_agent=user_agent)
 

@@ -8,6 +8,7 @@ from functools import partial
 
 from gamecoll.config import Settings
 from gamecoll.security.tokens import TokenCodec
+from gamecoll.services.access_tokens import AccessTokenService
 from gamecoll.services.account_tokens import AccountTokens
 from gamecoll.services.activity import ActivityLog, purge_account_mail
 from gamecoll.services.auth import AuthService
@@ -18,12 +19,15 @@ from gamecoll.services.image_checks import ImageLimits
 from gamecoll.services.image_workers import ImageWorkers
 from gamecoll.services.items import ItemService
 from gamecoll.services.mail import MailTemplates, build_transport
+from gamecoll.services.mfa import CHALLENGE_LIFETIME, MfaService
 from gamecoll.services.outbox import BATCH, Outbox
 from gamecoll.services.passkeys import PasskeyService
 from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
+from gamecoll.services.reauth import Reauth
 from gamecoll.services.recovery import RecoveryService
 from gamecoll.services.sessions import SessionService
+from gamecoll.services.totp import TotpService
 from gamecoll.services.users import UserService
 from gamecoll.services.verification import VerificationService
 from gamecoll.storage import Storage
@@ -49,6 +53,10 @@ class Services:
     email_change: EmailChangeService
     activity: ActivityLog
     passkeys: PasskeyService
+    mfa: MfaService
+    totp: TotpService
+    reauth: Reauth
+    access_tokens: AccessTokenService
 
     def all(self) -> list[object]:
         """Return every service, for dependency injection by type."""
@@ -83,7 +91,12 @@ def build_services(settings: Settings) -> Services:
         reuse_grace=timedelta(seconds=settings.refresh_reuse_grace_seconds),
     )
     checks = PasswordChecks(hasher=hasher, limiter=limiter)
-    auth = AuthService(hasher=hasher, limiter=limiter, checks=checks, sessions=sessions)
+    mfa = MfaService(checks=checks, sessions=sessions, lifetime=CHALLENGE_LIFETIME)
+    totp = TotpService()
+    mfa.factors.append(totp)
+    reauth = Reauth(checks=checks, mfa=mfa)
+    access_tokens = AccessTokenService()
+    auth = AuthService(hasher=hasher, limiter=limiter, checks=checks, sessions=sessions, mfa=mfa)
     users = UserService(hasher=hasher, checks=checks, sessions=sessions)
     storage = build_storage(settings)
     images = build_image_workers(settings)
@@ -111,6 +124,7 @@ def build_services(settings: Settings) -> Services:
         sessions=sessions,
         limiter=limiter,
         reset_lifetime=timedelta(minutes=settings.password_reset_token_minutes),
+        access_tokens=access_tokens,
     )
     verification = VerificationService(
         tokens=tokens,
@@ -139,7 +153,8 @@ def build_services(settings: Settings) -> Services:
         limiter=limiter,
         outbox=outbox,
     )
-    for service in (auth, sessions, users, recovery, email_change, passkeys):
+    services_with_events = (auth, sessions, users, recovery, email_change, mfa, totp, access_tokens)
+    for service in (*services_with_events, passkeys):
         service.listeners.append(activity.listen)
     cleanup = CleanupService(
         refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
@@ -162,6 +177,10 @@ def build_services(settings: Settings) -> Services:
         email_change=email_change,
         activity=activity,
         passkeys=passkeys,
+        mfa=mfa,
+        totp=totp,
+        reauth=reauth,
+        access_tokens=access_tokens,
     )
 
 

@@ -28,6 +28,7 @@ SUBJECTS: Final = {
     "email_changed": "Your gamecoll email address was changed",
     "passkey_added": "A passkey was added to your gamecoll account",
     "passkey_removed": "A passkey was removed from your gamecoll account",
+    "security_notice": "A security change to your gamecoll account",
 }
 
 

@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 from gamecoll.errors import MailUnavailable, RateLimited, TokenInvalidError
 from gamecoll.models import User
 from gamecoll.services import rules
+from gamecoll.services.access_tokens import AccessTokenService
 from gamecoll.services.account_tokens import RESET, AccountTokens
 from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.auth import AuthService
@@ -49,6 +50,7 @@ class RecoveryService:
         sessions: SessionService,
         limiter: RateLimiter,
         reset_lifetime: timedelta,
+        access_tokens: AccessTokenService | None = None,
     ) -> None:
         self.tokens = tokens
         self.outbox = outbox
@@ -57,6 +59,7 @@ class RecoveryService:
         self.sessions = sessions
         self.limiter = limiter
         self.reset_lifetime = reset_lifetime
+        self.access_tokens = access_tokens
         self.listeners: list[SecurityListener] = []
 
     @property
@@ -86,8 +89,11 @@ class RecoveryService:
         """Raise 400 token_invalid or token_expired unless the reset link may still be used."""
         await self.tokens.check(token, purpose=RESET)
 
-    async def reset(self, *, token: str, new_password: str, base_url: str) -> User:
-        """Set a new password with a reset token; every session of the account ends."""
+    async def reset(
+        self, *, token: str, new_password: str, base_url: str, revoke_tokens: bool = False
+    ) -> User:
+        """Set a new password with a reset token; every session of the account ends, and
+        with `revoke_tokens` every personal access token too."""
         valid = await self.tokens.check(token, purpose=RESET)
         rules.check_new_password(new_password, field="new_password")
         new_hash = await self.hasher.hash(new_password)
@@ -110,5 +116,7 @@ class RecoveryService:
         self.outbox.wake()
         await self.checks.forgive(user)  # the owner proved it by mail: no lockout left
         await emit(self.listeners, "password_reset", user.id)
+        if revoke_tokens and self.access_tokens is not None:
+            await self.access_tokens.revoke_all(user.id)
         user.password_hash = new_hash
         return user

@@ -67,12 +67,19 @@ class SessionRef:
     csrf_token: str
 
 
+# The session of a request made with a personal access token: none. Routes that a token
+# may call never use it (tokens cannot manage sessions, factors or the account).
+NO_SESSION = SessionRef(id=uuid.UUID(int=0), csrf_token="")
+
+
 @dataclass(frozen=True)
 class Principal:
-    """The user and session behind an authenticated request."""
+    """The user and session behind an authenticated request (or the access token)."""
 
     user: User
     session: SessionRef
+    token_id: uuid.UUID | None = None  # set when a personal access token authenticated it
+    scopes: frozenset[str] | None = None  # the token's scopes (None: a login, not limited)
 
 
 class SessionService:
@@ -103,6 +110,7 @@ class SessionService:
                 user_agent=user_agent[:512],
                 last_used_at=now,
                 expires_at=now + self.refresh_lifetime,
+                reauthenticated_at=now,  # a login proves the user (services/reauth.py)
             )
             return await self._mint(user=user, session=session, now=now)
 

@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 
 from tests.api.openapi_contract import Contract
 from tests.conftest import LiveApp
-from tests.helpers import PASSWORD, bearer, error_of, unique_email
+from tests.helpers import PASSWORD, bearer, error_of, totp_code, unique_email
 from tests.images import plain_jpeg, png_with_alpha
 from tests.mailbox import SmtpServer, link_in, smtp, token_of
 from tests.passkeys import SoftAuthenticator
@@ -111,6 +111,8 @@ async def test_every_api_route_is_documented(live: LiveApp) -> None:
         "email_change",
         "activity",
         "passkeys",
+        "mfa",
+        "access_tokens",
     }
     for route in live.app.router.routes:
         blueprint = route.name.split(".")[1] if route.name.count(".") >= 2 else ""
@@ -124,6 +126,7 @@ async def test_every_answer_matches_the_document(live: LiveApp, smtp: SmtpServer
         await walk(http)
         await walk_account_mail(http, smtp)
         await walk_passkeys(http)
+        await walk_security(http)
     assert contract.problems == []
     succeeded = {op_id for op_id, status in contract.seen if status < 400}
     assert succeeded == contract.operation_ids(), contract.operation_ids() - succeeded
@@ -351,3 +354,65 @@ async def walk_passkeys(http: httpx.AsyncClient) -> None:
     assert wrong.status_code == 422
     removed = await http.request("DELETE", url, json={"current_password": PASSWORD}, headers=auth)
     assert removed.status_code == 204
+
+
+async def walk_security(http: httpx.AsyncClient) -> None:
+    """The authenticator app, a login with it, re-authentication and access tokens."""
+    email = unique_email()
+    made = await http.post("/auth/register", json={"email": email, "password": PASSWORD})
+    http.cookies.clear()
+    auth = bearer(made.json())
+    assert (await http.get("/auth/mfa", headers=auth)).json()["totp"] is False
+    setup = await http.post("/auth/mfa/totp/setup", json={}, headers=auth)
+    assert setup.status_code == 200 and setup.json()["qr_svg"].startswith("<svg")
+    secret = setup.json()["secret"]
+    wrong = await http.post("/auth/mfa/totp/confirm", json={"code": "12345"}, headers=auth)
+    assert error_of(wrong)["code"] == "code_invalid"
+    confirmed = await http.post(
+        "/auth/mfa/totp/confirm", json={"code": totp_code(secret)}, headers=auth
+    )
+    codes = confirmed.json()["recovery_codes"]
+    assert len(codes) == 10
+    assert (await http.post("/auth/mfa/totp/setup", headers=auth)).status_code == 409
+
+    asked = await http.post("/auth/login", json={"email": email, "password": PASSWORD})
+    assert error_of(asked)["code"] == "mfa_required"
+    mfa_token = error_of(asked)["mfa_token"]
+    expired = await http.post("/auth/login/mfa", json={"mfa_token": "x" * 43, "code": "000000"})
+    assert error_of(expired)["code"] == "mfa_token_invalid"
+    done = await http.post(
+        "/auth/login/mfa", json={"mfa_token": mfa_token, "code": totp_code(secret, 1)}
+    )
+    assert done.status_code == 200
+    http.cookies.clear()
+    auth = bearer(done.json())
+    renewed = await http.post(
+        "/auth/mfa/recovery-codes", json={"current_password": PASSWORD}, headers=auth
+    )
+    codes = renewed.json()["recovery_codes"]
+    again = await http.post("/auth/reauth", json={"code": codes[0]}, headers=auth)
+    assert again.json() == {"method": "recovery_code", "valid_for": 300}
+    used = await http.post("/auth/reauth", json={"code": codes[0]}, headers=auth)
+    assert error_of(used)["code"] == "code_reused"
+
+    token = await http.post(
+        "/auth/tokens", json={"name": "backup script", "scopes": ["profile:read"]}, headers=auth
+    )
+    assert token.status_code == 201 and token.json()["token"].startswith("gcp_")
+    script = {"Authorization": f"Bearer {token.json()['token']}"}
+    assert (await http.get("/auth/user/me", headers=script)).status_code == 200
+    refused = await http.get("/auth/tokens", headers=script)
+    assert error_of(refused)["code"] == "insufficient_scope"
+    listed = await http.get("/auth/tokens", headers=auth)
+    assert listed.json()["tokens"][0]["last_used_at"] is not None
+    bad = await http.post("/auth/tokens", json={"name": "x", "scopes": ["admin"]}, headers=auth)
+    assert bad.status_code == 422
+    url = f"/auth/tokens/{token.json()['id']}"
+    assert (await http.delete(url, headers=auth)).status_code == 204
+    assert (await http.delete(url, headers=auth)).status_code == 404
+    assert (await http.get("/auth/user/me", headers=script)).status_code == 401
+
+    off = {"current_password": PASSWORD, "code": codes[1]}
+    assert (
+        await http.request("DELETE", "/auth/mfa/totp", json=off, headers=auth)
+    ).status_code == 204
