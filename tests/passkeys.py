@@ -41,6 +41,11 @@ class Credential:
     user_handle: bytes
     counter: int = 0
 
+    @property
+    def id_text(self) -> str:
+        """The credential id as WebAuthn's JSON writes it."""
+        return b64url(self.id)
+
 
 @dataclass
 class SoftAuthenticator:

@@ -3,6 +3,8 @@ finishing a login with a code, and re-authentication before sensitive changes.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Blueprint, HTTPResponse, Request
 
 from gamecoll.api.docs import Body, operation
@@ -27,6 +29,14 @@ from gamecoll.services.reauth import Reauth
 from gamecoll.services.totp import TotpService
 
 bp = Blueprint("mfa", url_prefix="/auth")
+
+
+def proof_of(code: str | None, passkey: dict[str, Any] | None) -> Proof | None:
+    """The second factor a body offers: a passkey's answer, or a code (None: neither)."""
+    if passkey is not None:
+        return Proof("passkey", passkey)
+    return Proof("code", code) if code else None
+
 
 REAUTH = (
     "Re-authentication needed (code `reauth_required`): send current_password, or confirm "
@@ -141,21 +151,24 @@ async def renew_recovery_codes(request: Request, reauth: Reauth, totp: TotpServi
     body=Body(MfaLoginIn),
     answers={200: (TokensOut, "Logged in (the tokens are also set as cookies)")},
     errors={
-        400: WRONG_CODE,
+        400: WRONG_CODE + "; or a passkey answer that is malformed or for another challenge, "
+        "origin or relying party (`passkey_*`, see `loginWithPasskey`)",
         401: "The mfa_token is unknown or used (`mfa_token_invalid`) or expired "
-        "(`mfa_token_expired`): log in again",
+        "(`mfa_token_expired`): log in again; or the passkey is not one of the account's "
+        "(`passkey_unknown`) or did not verify (`passkey_rejected`, "
+        "`passkey_counter_regressed`)",
         403: "Cross-site request, or the account is disabled (`account_disabled`)",
         429: GUESSES,
     },
 )
 async def login_second_factor(request: Request, auth: AuthService, mfa: MfaService) -> HTTPResponse:
-    """Finish a login that answered `mfa_required`: the mfa_token and a code."""
+    """Finish a login that answered `mfa_required`: the mfa_token and a code or a passkey."""
     check_origin(request)
     data = parse_json(request, MfaLoginIn)
     await auth.limiter.hit(action="login", ip=client_ip(request))
     tokens = await mfa.complete(
         mfa_token=data.mfa_token,
-        proof=Proof("code", data.code),
+        proof=proof_of(data.code, data.passkey) or Proof("code", ""),
         ip=client_ip(request),
         user_agent=user_agent(request),
     )
@@ -168,7 +181,12 @@ async def login_second_factor(request: Request, auth: AuthService, mfa: MfaServi
     tag="security",
     body=Body(ReauthIn),
     answers={200: (ReauthOut, "Confirmed: sensitive changes need no password for 5 minutes")},
-    errors={400: WRONG_CODE, 422: "Neither password nor code, or a wrong password", 429: GUESSES},
+    errors={
+        400: WRONG_CODE + ", or a passkey answer that is malformed or for another challenge",
+        401: "The passkey is not one of the account's, or did not verify",
+        422: "Neither password, code nor passkey, or a wrong password",
+        429: GUESSES,
+    },
     auth=True,
 )
 @authenticated
@@ -178,6 +196,6 @@ async def reauthenticate(request: Request, reauth: Reauth) -> HTTPResponse:
     method = await reauth.confirm(
         principal(request),
         password=data.password,
-        proof=Proof("code", data.code) if data.code else None,
+        proof=proof_of(data.code, data.passkey),
     )
     return private_json({"method": method, "valid_for": int(reauth.window.total_seconds())})

@@ -52,7 +52,23 @@ class RenameIn(Strict):
 class RemoveIn(Strict):
     model_config = ConfigDict(title="PasskeyRemoval")
 
-    current_password: StrictStr = Field(max_length=4096)
+    current_password: StrictStr | None = Field(
+        default=None,
+        max_length=4096,
+        description="Needed unless this session proved its user in the last 5 minutes.",
+    )
+
+
+class LoginOptionsIn(Strict):
+    model_config = ConfigDict(title="PasskeyLoginOptionsRequest")
+
+    mfa_token: StrictStr | None = Field(
+        default=None,
+        max_length=200,
+        description="From an `mfa_required` answer: options for that account's passkeys, to "
+        "pass its second step (`loginSecondFactor` with `passkey`). Absent: any passkey of "
+        "this site logs in alone.",
+    )
 
 
 class PasskeyOut(BaseModel):

@@ -6,10 +6,11 @@ import uuid
 
 from sanic import Blueprint, HTTPResponse, Request
 
-from gamecoll.api.account import PASSWORD_GUESSES
 from gamecoll.api.auth import CROSS_SITE
 from gamecoll.api.docs import Body, operation
+from gamecoll.api.mfa import GUESSES, REAUTH
 from gamecoll.api.passkey_schemas import (
+    LoginOptionsIn,
     LoginVerifyIn,
     PasskeyOut,
     PasskeysOut,
@@ -20,9 +21,11 @@ from gamecoll.api.passkey_schemas import (
     passkey_json,
 )
 from gamecoll.api.schemas import TokensOut
+from gamecoll.api.security_schemas import PasswordOptionalIn
 from gamecoll.http.body import parse_json
 from gamecoll.http.guard import authenticated, check_origin, client_ip, own_origin, principal
 from gamecoll.http.responses import no_content, private_json, token_response
+from gamecoll.services.mfa import MfaService
 from gamecoll.services.passkeys import PasskeyService
 
 bp = Blueprint("passkeys", url_prefix="/auth/passkeys")
@@ -46,15 +49,25 @@ BAD_ANSWER = NEED_DOMAIN + (
 @operation(
     "passkeyRegistrationOptions",
     tag="passkeys",
+    body=Body(PasswordOptionalIn, required=False),
     answers={200: (WebAuthnOptionsOut, "Options for `navigator.credentials.create()`")},
-    errors={400: NEED_DOMAIN, 409: "The account has 20 passkeys already", 503: UNAVAILABLE},
+    errors={
+        400: NEED_DOMAIN,
+        403: REAUTH,
+        409: "The account has 20 passkeys already",
+        422: "The password is not right",
+        429: GUESSES,
+        503: UNAVAILABLE,
+    },
     auth=True,
 )
 @authenticated
 async def register_options(request: Request, passkeys: PasskeyService) -> HTTPResponse:
-    """Start registering a passkey: a challenge and the options for the browser."""
+    """Start adding a passkey (a factor: the password, or a proof in the last 5 minutes)."""
+    data = parse_json(request, PasswordOptionalIn, allow_empty=True)
+    rp = passkeys.relying_party(own_origin(request))
     options = await passkeys.registration_options(
-        user=principal(request).user, rp=passkeys.relying_party(own_origin(request))
+        principal=principal(request), rp=rp, current_password=data.current_password
     )
     return private_json(options)
 
@@ -91,19 +104,50 @@ async def register_verify(request: Request, passkeys: PasskeyService) -> HTTPRes
 @operation(
     "passkeyLoginOptions",
     tag="passkeys",
+    body=Body(LoginOptionsIn, required=False),
     answers={200: (WebAuthnOptionsOut, "Options for `navigator.credentials.get()`")},
     errors={
         400: NEED_DOMAIN,
+        401: "The mfa_token is unknown, used or expired (`mfa_token_invalid`, "
+        "`mfa_token_expired`), or its account has no passkey (`passkey_unknown`)",
         403: CROSS_SITE,
         429: "Too many attempts from this address",
         503: UNAVAILABLE,
     },
 )
-async def login_options(request: Request, passkeys: PasskeyService) -> HTTPResponse:
-    """Start logging in with a passkey, without a name or a password."""
+async def login_options(
+    request: Request, passkeys: PasskeyService, mfa: MfaService
+) -> HTTPResponse:
+    """Start logging in with a passkey alone, or passing a login's second step with one."""
     check_origin(request)
+    data = parse_json(request, LoginOptionsIn, allow_empty=True)
+    user = await mfa.pending_user(data.mfa_token) if data.mfa_token else None
     options = await passkeys.login_options(
-        rp=passkeys.relying_party(own_origin(request)), ip=client_ip(request)
+        rp=passkeys.relying_party(own_origin(request)), ip=client_ip(request), user=user
+    )
+    return private_json(options)
+
+
+@bp.post("/reauth/options")
+@operation(
+    "passkeyReauthOptions",
+    tag="passkeys",
+    answers={200: (WebAuthnOptionsOut, "Options for `navigator.credentials.get()`")},
+    errors={
+        400: NEED_DOMAIN,
+        401: "The account has no passkey (`passkey_unknown`)",
+        429: "Too many attempts from this address",
+        503: UNAVAILABLE,
+    },
+    auth=True,
+)
+@authenticated
+async def reauth_options(request: Request, passkeys: PasskeyService) -> HTTPResponse:
+    """Start confirming it is you with a passkey (then `reauthenticate` with `passkey`)."""
+    options = await passkeys.login_options(
+        rp=passkeys.relying_party(own_origin(request)),
+        ip=client_ip(request),
+        user=principal(request).user,
     )
     return private_json(options)
 
@@ -175,12 +219,13 @@ async def rename_passkey(
 @operation(
     "removePasskey",
     tag="passkeys",
-    body=Body(RemoveIn),
+    body=Body(RemoveIn, required=False),
     answers={204: (None, "The passkey is removed; it cannot log in any more")},
     errors={
+        403: REAUTH,
         404: "No such passkey of yours",
         422: "The password is not right",
-        429: PASSWORD_GUESSES,
+        429: GUESSES,
     },
     auth=True,
 )
@@ -188,9 +233,9 @@ async def rename_passkey(
 async def remove_passkey(
     request: Request, passkey_id: uuid.UUID, passkeys: PasskeyService
 ) -> HTTPResponse:
-    """Remove one of the account's passkeys, after checking the password."""
-    data = parse_json(request, RemoveIn)
+    """Remove a passkey, with the password or a proof of the user in the last 5 minutes."""
+    data = parse_json(request, RemoveIn, allow_empty=True)
     await passkeys.remove(
-        user=principal(request).user, passkey_id=passkey_id, current_password=data.current_password
+        principal=principal(request), passkey_id=passkey_id, current_password=data.current_password
     )
     return no_content()

@@ -21,6 +21,7 @@ from gamecoll.services.items import ItemService
 from gamecoll.services.mail import MailTemplates, build_transport
 from gamecoll.services.mfa import CHALLENGE_LIFETIME, MfaService
 from gamecoll.services.outbox import BATCH, Outbox
+from gamecoll.services.passkey_factor import PasskeyFactor
 from gamecoll.services.passkeys import PasskeyService
 from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
@@ -149,10 +150,11 @@ def build_services(settings: Settings) -> Services:
         public_base_url=settings.public_base_url,
         production=settings.production,
         sessions=sessions,
-        checks=checks,
+        reauth=reauth,
         limiter=limiter,
         outbox=outbox,
     )
+    mfa.factors.append(PasskeyFactor(passkeys))
     services_with_events = (auth, sessions, users, recovery, email_change, mfa, totp, access_tokens)
     for service in (*services_with_events, passkeys):
         service.listeners.append(activity.listen)

@@ -1,16 +1,13 @@
 """Passkeys: register them, log in with one (no password), list, rename and remove them.
 
-Every ceremony starts with options holding a fresh challenge, stored (as its SHA-256) in the
-database with its purpose, its account and a short expiry, so that any instance can finish
-what another started. The answer names its challenge in its signed client data; the first
-answer spends it, whatever the outcome, so a challenge serves one attempt only.
+Every ceremony starts with options holding a fresh single-use challenge
+(`services/passkey_challenges.py`) and ends with the browser's answer to it.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
 from typing import Any, Final
 
 from tortoise.exceptions import IntegrityError
@@ -27,8 +24,6 @@ from gamecoll.errors import (
     AccountDisabled,
     Conflict,
     NotFound,
-    PasskeyChallengeExpired,
-    PasskeyChallengeInvalid,
     PasskeyCounterRegressed,
     PasskeyNeedsDomain,
     PasskeyRejected,
@@ -36,32 +31,29 @@ from gamecoll.errors import (
     PasskeyUnknown,
     ValidationFailed,
 )
-from gamecoll.models import Passkey, PasskeyChallenge, User
+from gamecoll.models import Passkey, User
 from gamecoll.security.identities import has_invisible
 from gamecoll.security.passkeys import (
-    ClientAnswer,
     RelyingParty,
-    challenge_key,
     check_site,
     counter_went_back,
     from_b64url,
-    new_challenge,
     read_answer,
     verify_assertion,
     verify_new,
 )
+from gamecoll.services import passkey_challenges as challenges
 from gamecoll.services.activity import SecurityListener, current_client, emit
 from gamecoll.services.clock import utcnow
 from gamecoll.services.outbox import Outbox
-from gamecoll.services.password_checks import PasswordChecks
+from gamecoll.services.passkey_challenges import LOGIN, REGISTER, SECOND_FACTOR
 from gamecoll.services.rate_limits import RateLimiter
-from gamecoll.services.sessions import IssuedTokens, SessionService
+from gamecoll.services.reauth import Reauth
+from gamecoll.services.sessions import IssuedTokens, Principal, SessionService
 
-CHALLENGE_LIFETIME: Final = timedelta(minutes=5)
 BROWSER_TIMEOUT_MS: Final = 180_000  # what the browser gives the person; the challenge outlives it
 MAX_PER_ACCOUNT: Final = 20
 NAME_MAX: Final = 64
-REGISTER, LOGIN, SECOND_FACTOR = "register", "login", "mfa"
 NOT_USABLE: Final = (
     "Passkeys need PUBLIC_BASE_URL to name the site by a domain name (browsers refuse them "
     "on an IP address), for example http://localhost:8080 or https://games.example."
@@ -94,14 +86,14 @@ class PasskeyService:
         public_base_url: str,
         production: bool,
         sessions: SessionService,
-        checks: PasswordChecks,
+        reauth: Reauth,
         limiter: RateLimiter,
         outbox: Outbox,
     ) -> None:
         self.public_base_url = public_base_url
         self.production = production
         self.sessions = sessions
-        self.checks = checks
+        self.reauth = reauth
         self.limiter = limiter
         self.outbox = outbox
         self.listeners: list[SecurityListener] = []  # passkey_added, passkey_removed, logins
@@ -124,39 +116,14 @@ class PasskeyService:
             raise PasskeyNeedsDomain()
         return rp
 
-    # -- challenges ----------------------------------------------------------------------
-
-    async def _challenge(self, purpose: str, user: User | None) -> bytes:
-        """Store a fresh challenge for one ceremony; drop the expired ones on the way."""
-        now = utcnow()
-        await PasskeyChallenge.filter(expires_at__lt=now).delete()
-        challenge = new_challenge()
-        await PasskeyChallenge.create(
-            challenge_hash=challenge_key(challenge),
-            purpose=purpose,
-            user_id=user.id if user else None,
-            created_at=now,
-            expires_at=now + CHALLENGE_LIFETIME,
-        )
-        return challenge
-
-    @staticmethod
-    async def _spend(answer: ClientAnswer, purpose: str, user_id: uuid.UUID | None) -> bytes:
-        """Spend the challenge an answer signed; refuse unknown, used, foreign or expired ones."""
-        key = challenge_key(answer.challenge)
-        row = await PasskeyChallenge.get_or_none(challenge_hash=key)
-        if row is None or row.purpose != purpose or (user_id and row.user_id != user_id):
-            raise PasskeyChallengeInvalid()
-        if not await PasskeyChallenge.filter(challenge_hash=key).delete():
-            raise PasskeyChallengeInvalid()  # another request spent it a moment ago
-        if row.expires_at <= utcnow():
-            raise PasskeyChallengeExpired()
-        return answer.challenge
-
     # -- registration ---------------------------------------------------------------------
 
-    async def registration_options(self, *, user: User, rp: RelyingParty) -> dict[str, Any]:
-        """Start registering a passkey: the options for `navigator.credentials.create()`."""
+    async def registration_options(
+        self, *, principal: Principal, rp: RelyingParty, current_password: str | None
+    ) -> dict[str, Any]:
+        """Start adding a passkey (a factor: needs the password or a recent proof of the user)."""
+        user = principal.user
+        await self.reauth.require(principal, current_password)
         keys = await Passkey.filter(user_id=user.id).values_list("credential_id", flat=True)
         if len(keys) >= MAX_PER_ACCOUNT:
             raise Conflict(f"An account can have {MAX_PER_ACCOUNT} passkeys; remove one first.")
@@ -166,7 +133,7 @@ class PasskeyService:
             user_id=user.id.bytes,
             user_name=user.email,
             user_display_name=user.username or user.email,
-            challenge=await self._challenge(REGISTER, user),
+            challenge=await challenges.issue(REGISTER, user.id),
             timeout=BROWSER_TIMEOUT_MS,
             authenticator_selection=AuthenticatorSelectionCriteria(
                 resident_key=ResidentKeyRequirement.REQUIRED,
@@ -182,7 +149,7 @@ class PasskeyService:
         """Finish registering: check the answer, store the public key, tell the owner."""
         answer = read_answer(credential, "create")
         label = clean_name(name, default=f"Passkey of {utcnow():%Y-%m-%d}")
-        challenge = await self._spend(answer, REGISTER, user.id)
+        challenge = await challenges.spend(answer, REGISTER, user.id)
         check_site(answer, rp)
         new = verify_new(answer, challenge=challenge, rp=rp)
         try:
@@ -211,12 +178,16 @@ class PasskeyService:
         """Options for `navigator.credentials.get()`: any passkey of this site, or the user's."""
         await self.limiter.hit(action="login", ip=ip)  # each one stores a challenge
         allow: list[PublicKeyCredentialDescriptor] = []
+        purpose, owner = LOGIN, None
         if user is not None:
             keys = await Passkey.filter(user_id=user.id).values_list("credential_id", flat=True)
+            if not keys:
+                raise PasskeyUnknown("This account has no passkey.")
             allow = [_descriptor(str(k)) for k in keys]
+            purpose, owner = SECOND_FACTOR, user.id
         options = generate_authentication_options(
             rp_id=rp.id,
-            challenge=await self._challenge(SECOND_FACTOR if user else LOGIN, user),
+            challenge=await challenges.issue(purpose, owner),
             timeout=BROWSER_TIMEOUT_MS,
             allow_credentials=allow,
             # Alone, a passkey must prove the person (PIN, fingerprint); as a second factor
@@ -233,7 +204,7 @@ class PasskeyService:
         """Check a login answer (of `user`'s passkeys when given); count its use."""
         answer = read_answer(credential, "get")
         purpose, owner = (SECOND_FACTOR, user.id) if user else (LOGIN, None)
-        challenge = await self._spend(answer, purpose, owner)
+        challenge = await challenges.spend(answer, purpose, owner)
         check_site(answer, rp)
         passkey = (
             await Passkey.filter(credential_id=answer.credential_id).select_related("user").first()
@@ -296,14 +267,13 @@ class PasskeyService:
         await passkey.save(update_fields=["name"])
         return passkey
 
-    async def remove(self, *, user: User, passkey_id: uuid.UUID, current_password: str) -> None:
-        """Remove a passkey after checking the password (counted towards the lockout)."""
+    async def remove(
+        self, *, principal: Principal, passkey_id: uuid.UUID, current_password: str | None
+    ) -> None:
+        """Remove a passkey: needs the password, or a password or factor in the last 5 min."""
+        user = principal.user
         passkey = await self._own(user, passkey_id)
-        if not await self.checks.check(user=user, password=current_password):
-            raise ValidationFailed(
-                "The current password is not right.",
-                fields={"current_password": "The current password is not right."},
-            )
+        await self.reauth.require(principal, current_password)
         if not await Passkey.filter(id=passkey.id).delete():
             raise NotFound("You have no passkey with this id.")
         await emit(self.listeners, "passkey_removed", user.id)

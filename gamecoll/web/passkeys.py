@@ -13,7 +13,7 @@ from typing import Any, Final
 
 from sanic import HTTPResponse, Request
 
-from gamecoll.errors import RateLimited, ValidationFailed
+from gamecoll.errors import RateLimited, ReauthRequired, ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.models import User
@@ -30,6 +30,7 @@ OUTCOMES: Final = {
     "wrong_password": ("", "The password is not right; the passkey was not removed."),
     "locked": ("", "Too many wrong passwords for this account; wait a while and try again."),
     "bad_name": ("", "Use 1 to 64 visible characters for the name."),
+    "reauth": ("", "Enter your password to confirm it is you; the passkey was not removed."),
 }
 
 
@@ -102,12 +103,14 @@ async def remove_passkey(request: Request, passkey_id: uuid.UUID) -> HTTPRespons
     passkeys: PasskeyService = request.app.ctx.services.passkeys
     try:
         await passkeys.remove(
-            user=principal(request).user,
+            principal=principal(request),
             passkey_id=passkey_id,
-            current_password=form_text(form_data(request), "current_password"),
+            current_password=form_text(form_data(request), "current_password") or None,
         )
     except ValidationFailed:
         return await _section(request, "wrong_password", status=422)
+    except ReauthRequired:
+        return await _section(request, "reauth", status=403)
     except RateLimited:
         return await _section(request, "locked", status=429)
     return await _section(request, "removed")

@@ -346,6 +346,11 @@ async def walk_passkeys(http: httpx.AsyncClient) -> None:
     http.cookies.clear()
 
     assert len((await http.get("/auth/passkeys", headers=auth)).json()["passkeys"]) == 1
+    reauth = await http.post("/auth/passkeys/reauth/options", headers=auth)
+    confirmed = await http.post(
+        "/auth/reauth", json={"passkey": device.get(reauth.json())}, headers=auth
+    )
+    assert confirmed.json()["method"] == "passkey"
     url = f"/auth/passkeys/{passkey_id}"
     assert (await http.patch(url, json={"name": "Old phone"}, headers=auth)).status_code == 200
     missing = await http.patch(f"/auth/passkeys/{uuid.uuid4()}", json={"name": "x"}, headers=auth)
