@@ -20,6 +20,7 @@ from gamecoll.api.security_schemas import (
     TotpDisableIn,
     TotpSetupOut,
 )
+from gamecoll.errors import ValidationFailed
 from gamecoll.http.body import parse_json
 from gamecoll.http.guard import authenticated, check_origin, client_ip, principal, user_agent
 from gamecoll.http.responses import no_content, private_json, token_response
@@ -33,9 +34,19 @@ bp = Blueprint("mfa", url_prefix="/auth")
 
 def proof_of(code: str | None, passkey: dict[str, Any] | None) -> Proof | None:
     """The second factor a body offers: a passkey's answer, or a code (None: neither)."""
+    if code is not None and passkey is not None:
+        raise ValidationFailed(fields={"passkey": "Send code or passkey, not both."})
     if passkey is not None:
         return Proof("passkey", passkey)
     return Proof("code", code) if code else None
+
+
+def required_proof(code: str | None, passkey: dict[str, Any] | None) -> Proof:
+    """The second factor a login's second step must offer: a code or a passkey's answer."""
+    proof = proof_of(code, passkey)
+    if proof is None:
+        raise ValidationFailed(fields={"code": "This field is required (or send passkey)."})
+    return proof
 
 
 REAUTH = (
@@ -168,7 +179,7 @@ async def login_second_factor(request: Request, auth: AuthService, mfa: MfaServi
     await auth.limiter.hit(action="login", ip=client_ip(request))
     tokens = await mfa.complete(
         mfa_token=data.mfa_token,
-        proof=proof_of(data.code, data.passkey) or Proof("code", ""),
+        proof=required_proof(data.code, data.passkey),
         ip=client_ip(request),
         user_agent=user_agent(request),
     )

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from gamecoll.api.schemas import Strict
 from gamecoll.models import AccessToken
@@ -58,13 +58,9 @@ class MfaLoginIn(Strict):
 
     mfa_token: StrictStr = Field(max_length=200, description="From the `mfa_required` answer.")
     code: StrictStr | None = Field(default=None, max_length=64, description=CODE_TEXT)
-    passkey: dict[str, Any] | None = Field(default=None, description=PASSKEY_TEXT)
-
-    @model_validator(mode="after")
-    def _one_proof(self) -> MfaLoginIn:
-        if (self.code is None) == (self.passkey is None):
-            raise ValueError("Send code or passkey (one of them).")
-        return self
+    passkey: dict[str, Any] | None = Field(
+        default=None, description=PASSKEY_TEXT + " Send it instead of `code`."
+    )
 
 
 class ReauthIn(Strict):
