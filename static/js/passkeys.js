@@ -70,6 +70,11 @@
     return out;
   }
 
+  // Server refusals that read better in the page's words than in the API's.
+  var SERVER_WORDS = {
+    reauth_required: "Enter your password to confirm it is you (you logged in more than 5 minutes ago).",
+  };
+
   // --- talking to the server ----------------------------------------------------------------
   async function post(path, body) {
     var headers = { Accept: "application/json" };
@@ -94,8 +99,14 @@
       data = null;
     }
     if (!response.ok) {
-      var message = data && data.error ? data.error.message : "";
-      throw new Error(message || "The server answered " + response.status + ". Please try again.");
+      var error = data && data.error ? data.error : {};
+      var failure = new Error(
+        SERVER_WORDS[error.code] ||
+          error.message ||
+          "The server answered " + response.status + ". Please try again."
+      );
+      failure.code = error.code || "";
+      throw failure;
     }
     return data;
   }
@@ -142,10 +153,16 @@
     if (problem) return say(result, problem, false);
     var button = form.querySelector("button");
     var nameInput = form.querySelector('input[name="name"]');
+    var passwordInput = form.querySelector('input[name="current_password"]');
     button.disabled = true;
     say(result, "Follow your browser's prompt to make the passkey…");
     try {
-      var options = await post("/auth/passkeys/register/options");
+      var password = passwordInput ? passwordInput.value : "";
+      var options = await post(
+        "/auth/passkeys/register/options",
+        password ? { current_password: password } : {}
+      );
+      if (passwordInput) passwordInput.value = "";
       var credential = await navigator.credentials.create({ publicKey: creationOptions(options) });
       if (!credential) throw new Error("No passkey was made.");
       await post("/auth/passkeys/register/verify", {
@@ -208,6 +225,28 @@
     }
   }
 
+  // --- login, second step: a passkey instead of the code --------------------------------------
+  async function secondStep(button) {
+    var box = button.closest("[data-passkey-second-step]");
+    var result = document.getElementById("passkey-second-step-result");
+    var problem = unsupported();
+    if (problem) return say(result, problem, false);
+    var token = box ? box.getAttribute("data-mfa-token") : "";
+    button.disabled = true;
+    say(result, "Choose your passkey in your browser's prompt…");
+    try {
+      var options = await post("/auth/passkeys/login/options", { mfa_token: token });
+      var credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
+      if (!credential) throw new Error("No passkey was used.");
+      await post("/auth/login/mfa", { mfa_token: token, passkey: credentialJSON(credential) });
+      say(result, "Signed in.", true);
+      window.location.assign((box && box.getAttribute("data-next")) || "/gallery");
+    } catch (error) {
+      say(result, explain(error), false);
+      button.disabled = false;
+    }
+  }
+
   // The notes that say passkeys need JavaScript are for browsers where this file never runs.
   function hideNoScriptNotes(root) {
     root.querySelectorAll("[data-passkey-needs-js]").forEach(function (el) {
@@ -215,6 +254,9 @@
     });
   }
   hideNoScriptNotes(document);
+  document.addEventListener("htmx:afterSwap", function () {
+    hideNoScriptNotes(document); // a swapped-in form (the login's second step) has its own
+  });
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -225,7 +267,10 @@
   });
   document.addEventListener("click", function (event) {
     var target = event.target;
-    var button = target instanceof Element ? target.closest("#passkey-login") : null;
+    if (!(target instanceof Element)) return;
+    var button = target.closest("#passkey-login");
     if (button) signIn(button);
+    var second = target.closest("#passkey-second-step");
+    if (second) secondStep(second);
   });
 })();
