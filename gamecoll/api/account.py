@@ -25,6 +25,10 @@ from gamecoll.services.users import UserService
 
 bp = Blueprint("account", url_prefix="/auth")
 
+REAUTH = (
+    "Re-authentication needed (`reauth_required`): send the password, or `reauthenticate` "
+    "first; or an access token (`insufficient_scope`)"
+)
 PASSWORD_GUESSES = "Too many wrong passwords for this account; wait as long as Retry-After says"  # noqa: S105 - a description
 
 
@@ -62,7 +66,7 @@ async def me_alias(request: Request) -> HTTPResponse:
     tag="account",
     body=Body(PasswordConfirmIn),
     answers={204: (None, "The account and everything it owned are gone; cookies cleared")},
-    errors={422: "The password is not right", 429: PASSWORD_GUESSES},
+    errors={403: REAUTH, 422: "The password is not right", 429: PASSWORD_GUESSES},
     auth=True,
 )
 @authenticated
@@ -101,7 +105,7 @@ async def set_gpu_endpoint(request: Request, users: UserService) -> HTTPResponse
     tag="account",
     body=Body(PasswordChangeIn),
     answers={204: (None, "Changed; every other session has ended")},
-    errors={422: "Wrong current password or a weak new one", 429: PASSWORD_GUESSES},
+    errors={403: REAUTH, 422: "Wrong current password or a weak new one", 429: PASSWORD_GUESSES},
     auth=True,
 )
 @authenticated

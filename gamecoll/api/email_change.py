@@ -35,6 +35,7 @@ ASKED = (
     body=Body(EmailChangeIn),
     answers={202: (AcceptedOut, "A confirmation link went to the new address")},
     errors={
+        403: "Re-authentication needed (`reauth_required`): send current_password",
         422: "Wrong current password, or not a new valid address",
         429: TOO_MANY_MAILS + ", or too many wrong passwords for this account (Retry-After)",
         503: NO_MAIL,
@@ -46,7 +47,7 @@ async def change_email(request: Request, email_change: EmailChangeService) -> HT
     """Ask to change the email address (a taken address gets the same answer)."""
     data = parse_json(request, EmailChangeIn)
     email = await email_change.request(
-        user=principal(request).user,
+        principal=principal(request),
         new_email=data.new_email,
         current_password=data.current_password,
         base_url=public_base(request),

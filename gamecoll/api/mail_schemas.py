@@ -7,7 +7,14 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from gamecoll.api.schemas import EMAIL_TEXT, NAME_MAX, NEW_PASSWORD, PASSWORD_TEXT, Strict
+from gamecoll.api.schemas import (
+    EMAIL_TEXT,
+    NAME_MAX,
+    NEW_PASSWORD,
+    PASSWORD_TEXT,
+    REAUTH_TEXT,
+    Strict,
+)
 
 LINK_TEXT = "The token from the mailed link."
 
@@ -44,7 +51,9 @@ class EmailChangeIn(Strict):
     new_email: StrictStr = Field(
         max_length=NAME_MAX, description=EMAIL_TEXT, examples=["ada@new.example"]
     )
-    current_password: StrictStr = Field(max_length=4096)
+    current_password: StrictStr | None = Field(
+        default=None, max_length=4096, description=REAUTH_TEXT
+    )
 
 
 class AcceptedOut(BaseModel):

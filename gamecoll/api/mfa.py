@@ -121,7 +121,13 @@ async def confirm_totp(request: Request, totp: TotpService) -> HTTPResponse:
     tag="security",
     body=Body(TotpDisableIn),
     answers={204: (None, "The authenticator app and its recovery codes are gone")},
-    errors={400: WRONG_CODE, 403: REAUTH, 429: GUESSES},
+    errors={
+        400: WRONG_CODE,
+        403: REAUTH,
+        409: "No authenticator app is on",
+        422: "Wrong current password",
+        429: GUESSES,
+    },
     auth=True,
 )
 @authenticated
@@ -195,6 +201,7 @@ async def login_second_factor(request: Request, auth: AuthService, mfa: MfaServi
     errors={
         400: WRONG_CODE + ", or a passkey answer that is malformed or for another challenge",
         401: "The passkey is not one of the account's, or did not verify",
+        409: "A code was sent but no second factor is on",
         422: "Neither password, code nor passkey, or a wrong password",
         429: GUESSES,
     },

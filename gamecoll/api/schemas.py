@@ -26,6 +26,9 @@ EMAIL_TEXT = f"An email address, at most {EMAIL_MAX} characters once trimmed; co
 USERNAME_TEXT = "3 to 32 letters, digits, dots, dashes or underscores; empty or null: none."
 PASSWORD_TEXT = f"{MIN_LENGTH} to {MAX_LENGTH} characters, not a commonly used password."
 NEW_PASSWORD: dict[str, Any] = {"minLength": MIN_LENGTH, "maxLength": MAX_LENGTH}
+REAUTH_TEXT = (
+    "The current password; may be left out within 5 minutes of a login or `reauthenticate`."
+)
 GPU_TEXT = (
     f"An http(s) URL with a host and no user-info, at most {GPU_ENDPOINT_MAX} characters; "
     "empty or null clears it. Stored only: the server never calls it."
@@ -117,7 +120,9 @@ class GpuEndpointIn(Strict):
 class PasswordChangeIn(Strict):
     model_config = ConfigDict(title="PasswordChangeRequest")
 
-    current_password: StrictStr = Field(max_length=4096)
+    current_password: StrictStr | None = Field(
+        default=None, max_length=4096, description=REAUTH_TEXT
+    )
     new_password: StrictStr = Field(
         max_length=4096, description=PASSWORD_TEXT, json_schema_extra=NEW_PASSWORD
     )
@@ -126,7 +131,7 @@ class PasswordChangeIn(Strict):
 class PasswordConfirmIn(Strict):
     model_config = ConfigDict(title="PasswordConfirmRequest")
 
-    password: StrictStr = Field(max_length=4096)
+    password: StrictStr | None = Field(default=None, max_length=4096, description=REAUTH_TEXT)
 
 
 class UserOut(BaseModel):

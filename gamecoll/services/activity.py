@@ -19,7 +19,7 @@ from typing import Final
 from tortoise.expressions import Q
 
 from gamecoll.errors import BadRequest
-from gamecoll.models import ActivityEntry, User
+from gamecoll.models import ActivityEntry, MfaChallenge, User
 from gamecoll.services.account_tokens import AccountTokens
 from gamecoll.services.clock import utcnow
 from gamecoll.services.outbox import Outbox
@@ -189,6 +189,8 @@ async def purge_account_mail(activity: ActivityLog, now: datetime | None = None)
     moment = now or utcnow()
     return {
         "mails": await Outbox.purge(moment),
-        "account_tokens": await AccountTokens.purge(moment),
+        # mfa_tokens are one-time tokens too: counted with the link tokens.
+        "account_tokens": await AccountTokens.purge(moment)
+        + await MfaChallenge.filter(expires_at__lt=moment).delete(),
         "activity": await activity.purge(moment),
     }

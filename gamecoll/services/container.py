@@ -98,7 +98,7 @@ def build_services(settings: Settings) -> Services:
     reauth = Reauth(checks=checks, mfa=mfa)
     access_tokens = AccessTokenService()
     auth = AuthService(hasher=hasher, limiter=limiter, checks=checks, sessions=sessions, mfa=mfa)
-    users = UserService(hasher=hasher, checks=checks, sessions=sessions)
+    users = UserService(hasher=hasher, checks=checks, sessions=sessions, reauth=reauth)
     storage = build_storage(settings)
     images = build_image_workers(settings)
     items = ItemService(storage=storage, images=images)
@@ -137,7 +137,7 @@ def build_services(settings: Settings) -> Services:
     email_change = EmailChangeService(
         tokens=tokens,
         outbox=outbox,
-        checks=checks,
+        reauth=reauth,
         limiter=limiter,
         lifetime=timedelta(hours=settings.email_token_hours),
     )

@@ -13,9 +13,10 @@ from gamecoll.services import rules
 from gamecoll.services.account_tokens import EMAIL_CHANGE, AccountTokens
 from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.outbox import Outbox
-from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
+from gamecoll.services.reauth import Reauth
 from gamecoll.services.recovery import limit_mail_to
+from gamecoll.services.sessions import Principal
 
 
 class EmailChangeService:
@@ -26,30 +27,28 @@ class EmailChangeService:
         *,
         tokens: AccountTokens,
         outbox: Outbox,
-        checks: PasswordChecks,
+        reauth: Reauth,
         limiter: RateLimiter,
         lifetime: timedelta,
     ) -> None:
         self.tokens = tokens
         self.outbox = outbox
-        self.checks = checks
+        self.reauth = reauth
         self.limiter = limiter
         self.lifetime = lifetime
         self.listeners: list[SecurityListener] = []
 
     async def request(
-        self, *, user: User, new_email: str, current_password: str, base_url: str
+        self, *, principal: Principal, new_email: str, current_password: str | None, base_url: str
     ) -> str:
         """Ask to change the address; the answer does not say whether the new one is taken.
 
-        The password check counts toward the account's lockout like every other one. Return
+        Needs the password (counted toward the account's lockout like every other check) or
+        a re-authentication in the last 5 minutes. Return
         the new address as it will be stored (normalised).
         """
-        if not await self.checks.check(user=user, password=current_password):
-            raise ValidationFailed(
-                "The current password is not right.",
-                fields={"current_password": "The current password is not right."},
-            )
+        user = principal.user
+        await self.reauth.require(principal, current_password)
         address = rules.clean_email(new_email, field="new_email")
         if address == user.email:
             raise ValidationFailed(fields={"new_email": "This is already your email address."})

@@ -18,9 +18,9 @@ from typing import Any, Final, Protocol
 
 from gamecoll.errors import (
     AccountDisabled,
-    BadRequest,
     CodeInvalid,
     CodeReused,
+    Conflict,
     MfaRequired,
     MfaTokenExpired,
     MfaTokenInvalid,
@@ -108,7 +108,7 @@ class MfaService:
                 return await self.checks.check_factor(
                     user=user, attempt=partial(factor.verify, user, proof)
                 )
-        raise BadRequest(f"This account has no second factor that takes a {proof.kind}.")
+        raise Conflict(f"This account has no second factor that takes a {proof.kind}.")
 
     async def complete(
         self, *, mfa_token: str, proof: Proof, ip: str, user_agent: str
@@ -165,8 +165,3 @@ class MfaService:
         if failures >= CHALLENGE_FAILURES:
             update["used_at"] = utcnow()
         await MfaChallenge.filter(token_hash=row.token_hash).update(**update)
-
-    @staticmethod
-    async def purge(now: Any = None) -> int:
-        """Delete pending logins that have expired (for the clean-up)."""
-        return await MfaChallenge.filter(expires_at__lt=now or utcnow()).delete()

@@ -62,7 +62,11 @@ class Reauth:
 
     async def _password(self, principal: Principal, password: str, *, field: str) -> None:
         if not await self.checks.check(user=principal.user, password=password):
-            message = "The password is not right."
+            message = (
+                "The current password is not right."
+                if field == "current_password"
+                else "The password is not right."
+            )
             raise ValidationFailed(message, fields={field: message})
         await self._mark(principal)
 

@@ -50,6 +50,14 @@ class TotpService:
         """Count the account's unused recovery codes."""
         return await RecoveryCode.filter(user_id=user_id, used_at__isnull=True).count()
 
+    async def pending(self, user: User) -> TotpSetup | None:
+        """Return the set-up waiting for its first code, or None."""
+        row = await TotpFactor.get_or_none(user_id=user.id, confirmed_at__isnull=True)
+        if row is None:
+            return None
+        uri = totp.otpauth_uri(row.secret, account=user.email, issuer=ISSUER)
+        return TotpSetup(secret=row.secret, otpauth_uri=uri, qr_svg=totp.qr_svg(uri))
+
     async def setup(self, user: User) -> TotpSetup:
         """Make a new pending secret (replacing a pending one); 409 when one is already on."""
         if await self.enabled(user.id):

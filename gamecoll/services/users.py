@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from gamecoll.errors import ValidationFailed
 from gamecoll.models import User
 from gamecoll.services import rules
 from gamecoll.services.activity import SecurityListener, emit
 from gamecoll.services.hashing import PasswordHasher
 from gamecoll.services.password_checks import PasswordChecks
+from gamecoll.services.reauth import Reauth
 from gamecoll.services.sessions import Principal, SessionService
 
 # Called with the user after its row (and by cascade every row it owns) is gone,
@@ -21,11 +21,17 @@ class UserService:
     """Change and delete the signed-in user's account."""
 
     def __init__(
-        self, *, hasher: PasswordHasher, checks: PasswordChecks, sessions: SessionService
+        self,
+        *,
+        hasher: PasswordHasher,
+        checks: PasswordChecks,
+        sessions: SessionService,
+        reauth: Reauth,
     ) -> None:
         self.hasher = hasher
         self.checks = checks
         self.sessions = sessions
+        self.reauth = reauth
         self.cleanups: list[AccountCleanup] = []
         self.listeners: list[SecurityListener] = []  # security events (the activity log)
 
@@ -36,18 +42,16 @@ class UserService:
         return user
 
     async def change_password(
-        self, *, principal: Principal, current_password: str, new_password: str
+        self, *, principal: Principal, current_password: str | None, new_password: str
     ) -> None:
         """Change the password and end every other session of the user.
 
-        Wrong current passwords count towards the account's lockout, as failed logins do.
+        Needs the current password, or a re-authentication in the last 5 minutes (see
+        services/reauth.py). Wrong current passwords count towards the account's lockout,
+        as failed logins do.
         """
         user = principal.user
-        if not await self.checks.check(user=user, password=current_password):
-            raise ValidationFailed(
-                "The current password is not right.",
-                fields={"current_password": "The current password is not right."},
-            )
+        await self.reauth.require(principal, current_password)
         rules.check_new_password(new_password, field="new_password")
         user.password_hash = await self.hasher.hash(new_password)
         await user.save(update_fields=["password_hash", "updated_at"])
@@ -56,13 +60,11 @@ class UserService:
         )
         await emit(self.listeners, "password_changed", user.id)
 
-    async def delete_account(self, *, principal: Principal, password: str) -> None:
-        """Delete the user and all they own, after checking the password (counted, as above)."""
+    async def delete_account(self, *, principal: Principal, password: str | None) -> None:
+        """Delete the user and all they own, after checking the password (counted, as above)
+        or a re-authentication in the last 5 minutes."""
         user = principal.user
-        if not await self.checks.check(user=user, password=password):
-            raise ValidationFailed(
-                "The password is not right.", fields={"password": "The password is not right."}
-            )
+        await self.reauth.require(principal, password, field="password")
         await user.delete()
         for cleanup in self.cleanups:
             await cleanup(user)

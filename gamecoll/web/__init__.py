@@ -19,8 +19,10 @@ def register_web(app: Sanic[Any, Any]) -> None:
     from gamecoll.web import (  # noqa: F401
         auth,
         gallery,
+        login_code,
         passkeys,
         recovery,
+        security,
         settings,
         static,
         verification,

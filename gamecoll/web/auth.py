@@ -12,6 +12,7 @@ from gamecoll.errors import (
     Conflict,
     InvalidCredentials,
     InvalidToken,
+    MfaRequired,
     NotAuthenticated,
     RateLimited,
     ValidationFailed,
@@ -22,6 +23,7 @@ from gamecoll.http.links import public_base
 from gamecoll.services.sessions import SessionService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, current_principal, form_text, go, is_htmx, safe_next
+from gamecoll.web.login_code import code_page
 from gamecoll.web.rendering import renderer
 
 NOTICES = {
@@ -94,6 +96,14 @@ async def login_submit(request: Request) -> HTTPResponse:
         )
     except (ValidationFailed, InvalidCredentials, RateLimited, AccountDisabled) as exc:
         return _form_error(request, page="login", values=values, error=exc)
+    except MfaRequired as exc:  # the password was right: ask for the code
+        methods = exc.extra.get("methods")
+        return code_page(
+            request,
+            mfa_token=str(exc.extra["mfa_token"]),
+            next_path=values["next"],
+            passkey=isinstance(methods, list) and "passkey" in methods,
+        )
     request.ctx.new_tokens = tokens
     return go(request, safe_next(values["next"]))
 

@@ -89,6 +89,7 @@ async def reset_submit(request: Request) -> HTTPResponse:
             token=token,
             new_password=form_text(form, "new_password"),
             base_url=public_base(request),
+            revoke_tokens=form_text(form, "revoke_access_tokens") == "on",
         )
     except TOKEN_ERRORS as exc:
         return _page(request, "reset", status=exc.status, token=token, token_error=exc.detail)

@@ -8,7 +8,13 @@ from typing import Any, Final
 
 from sanic import HTTPResponse, Request
 
-from gamecoll.errors import AppError, MailUnavailable, RateLimited, ValidationFailed
+from gamecoll.errors import (
+    AppError,
+    MailUnavailable,
+    RateLimited,
+    ReauthRequired,
+    ValidationFailed,
+)
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.links import public_base
@@ -20,6 +26,7 @@ from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, form_text, go, is_htmx
 from gamecoll.web.passkeys import passkey_rows, passkey_state
 from gamecoll.web.rendering import renderer
+from gamecoll.web.security_view import security_view
 from gamecoll.web.verification import account_state
 
 SAVED: Final = {
@@ -37,6 +44,7 @@ SECTIONS: Final = {
     "password": "settings/_password.html",
     "sessions_state": "settings/_sessions.html",
     "delete": "settings/_delete.html",
+    "security": "settings/_security.html",
 }
 
 _BROWSERS: Final = (
@@ -107,6 +115,13 @@ EVENT_NAMES: Final = {
     "account_enabled": "Account enabled",
     "passkey_added": "Passkey added",
     "passkey_removed": "Passkey removed",
+    "totp_enabled": "Authenticator app set up",
+    "totp_disabled": "Authenticator app removed",
+    "recovery_codes_renewed": "New recovery codes made",
+    "recovery_code_used": "Recovery code used",
+    "access_token_created": "Access token created",
+    "access_token_first_used": "Access token used for the first time",
+    "access_token_revoked": "Access token revoked",
 }
 
 
@@ -136,6 +151,7 @@ async def _settings_context(request: Request, **sections: dict[str, Any]) -> dic
     recent, _ = await activity.page(user_id=who.user.id, limit=RECENT_ACTIVITY)
     state = {name: _empty_section() for name in SECTIONS}
     state.update(sections)
+    state["security"] = await security_view(request, **sections.get("security", {}))
     saved = request.args.get("saved", "")
     if saved in SAVED and not sections:
         section = {
@@ -215,7 +231,7 @@ async def settings_password(request: Request) -> HTTPResponse:
             current_password=form_text(form, "current_password"),
             new_password=form_text(form, "new_password"),
         )
-    except (ValidationFailed, RateLimited) as exc:
+    except (ValidationFailed, RateLimited, ReauthRequired) as exc:
         return await _refused(request, "password", exc)
     if not is_htmx(request):
         return go(request, "/settings?saved=password#password")
@@ -230,12 +246,12 @@ async def settings_email(request: Request) -> HTTPResponse:
     new_email = form_text(form, "new_email")
     try:
         await request.app.ctx.services.email_change.request(
-            user=principal(request).user,
+            principal=principal(request),
             new_email=new_email,
             current_password=form_text(form, "current_password"),
             base_url=public_base(request),
         )
-    except (ValidationFailed, RateLimited, MailUnavailable) as exc:
+    except (ValidationFailed, RateLimited, MailUnavailable, ReauthRequired) as exc:
         error = "" if exc.fields else exc.detail
         state = {
             "form": {"new_email": new_email},
@@ -270,9 +286,14 @@ async def settings_end_session(request: Request, session_id: uuid.UUID) -> HTTPR
 @bp.post("/settings/sessions/end-others")
 @authenticated
 async def settings_end_others(request: Request) -> HTTPResponse:
-    """Sign out every session but this one."""
+    """Sign out every session but this one (password, or a login in the last 5 minutes)."""
     who = principal(request)
     sessions: SessionService = request.app.ctx.services.sessions
+    password = form_text(form_data(request), "current_password") or None
+    try:
+        await request.app.ctx.services.reauth.require(who, password)
+    except (ValidationFailed, RateLimited, ReauthRequired) as exc:
+        return await _refused(request, "sessions_state", exc)
     ended = await sessions.end_all(user_id=who.user.id, reason="revoked", keep=who.session.id)
     if not is_htmx(request):
         return go(request, "/settings?saved=others#sessions")
@@ -289,7 +310,7 @@ async def settings_delete(request: Request) -> HTTPResponse:
         await users.delete_account(
             principal=principal(request), password=form_text(form_data(request), "password")
         )
-    except (ValidationFailed, RateLimited) as exc:
+    except (ValidationFailed, RateLimited, ReauthRequired) as exc:
         return await _refused(request, "delete", exc)
     request.ctx.new_tokens = None
     request.ctx.clear_auth_cookies = True

@@ -219,3 +219,28 @@ async def test_secrets_never_reach_the_logs(
     assert "A security change to your gamecoll account" in text  # the logs were captured
     for secret_value in (secret, token, pat, *codes):
         assert secret_value not in text
+
+
+async def test_sensitive_changes_take_a_recent_proof_instead_of_the_password(
+    client: httpx.AsyncClient, live: LiveApp
+) -> None:
+    from tests.helpers import register
+
+    tokens = await register(client)
+    client.cookies.clear()
+    auth = bearer(tokens)
+    fresh = {"new_password": PASSWORD + " 2"}  # no current_password: the login is recent
+    assert (await client.put("/auth/password", json=fresh, headers=auth)).status_code == 204
+    await move_back(live.settings, "sessions", "reauthenticated_at", 6)
+    stale = {"new_password": PASSWORD + " 3"}
+    refused = await client.put("/auth/password", json=stale, headers=auth)
+    assert refused.status_code == 403 and error_of(refused)["code"] == "reauth_required"
+    email = await client.put("/auth/email", json={"new_email": "x@example.com"}, headers=auth)
+    assert error_of(email)["code"] == "reauth_required"
+    delete = await client.request("DELETE", "/auth/user/me", json={}, headers=auth)
+    assert error_of(delete)["code"] == "reauth_required"
+    assert (await client.get("/auth/user/me", headers=auth)).status_code == 200
+    confirmed = await client.post("/auth/reauth", json={"password": PASSWORD + " 2"}, headers=auth)
+    assert confirmed.json()["method"] == "password"
+    gone = await client.request("DELETE", "/auth/user/me", json={}, headers=auth)
+    assert gone.status_code == 204

@@ -16,10 +16,11 @@ import httpx
 import pytest
 from playwright.async_api import CDPSession, expect
 
+from tests.api.second_factor_support import clear_of_step_edge
 from tests.conftest import Database, LiveApp, free_port, start_app, stop_app
 from tests.e2e.conftest import Browsers, Tab, screenshot
 from tests.e2e.test_browser_more import log_in
-from tests.helpers import PASSWORD, register, unique_email
+from tests.helpers import PASSWORD, bearer, register, totp_code, unique_email
 
 expect.set_options(timeout=10_000)
 
@@ -155,3 +156,41 @@ async def test_without_javascript_the_pages_say_passkeys_need_it(
     await tab.goto("/settings")
     await expect(page.get_by_text("Adding a passkey needs JavaScript")).to_be_visible()
     await expect(page.get_by_role("button", name="Add a passkey")).to_be_hidden()
+
+
+async def test_a_passkey_instead_of_the_code_after_the_password(
+    browsers: Browsers, live: LiveApp
+) -> None:
+    email = unique_email()
+    async with httpx.AsyncClient(base_url=live.url, timeout=30) as api:
+        tokens = await register(api, email=email)
+    tab = await browsers.tab()
+    page = tab.page
+    await authenticator(tab)
+    await log_in(tab, email)
+    await tab.goto("/settings")
+    await page.locator("#passkeys").get_by_label("Name of the new passkey").fill("Laptop")
+    await page.locator("#passkeys").get_by_role("button", name="Add a passkey").click()
+    await expect(page.locator("#passkeys").get_by_role("status")).to_contain_text("Passkey added")
+    await log_out(tab)
+
+    # Now the authenticator app goes on: logins ask for a second step, which a passkey passes.
+    async with httpx.AsyncClient(base_url=live.url, timeout=30) as api:
+        auth = bearer(tokens)
+        secret = (await api.post("/auth/mfa/totp/setup", json={}, headers=auth)).json()["secret"]
+        await clear_of_step_edge()
+        on = await api.post(
+            "/auth/mfa/totp/confirm", json={"code": totp_code(secret)}, headers=auth
+        )
+        assert on.status_code == 200, on.text
+    await page.get_by_label("Email or username").fill(email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page.get_by_label("Code")).to_be_visible()
+    valid = {totp_code(secret, step) for step in (-1, 0, 1)}
+    wrong = next(code for code in ("000000", "111111") if code not in valid)
+    await page.get_by_label("Code").fill(wrong)  # a wrong code first: the offer stays
+    await page.get_by_role("button", name="Continue").click()
+    await expect(page.locator("#code-error")).to_be_visible()
+    await page.get_by_role("button", name="Use a passkey instead").click()
+    await expect(page).to_have_url(re.compile(r"/gallery$"))
