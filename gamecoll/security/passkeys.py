@@ -57,8 +57,8 @@ class RelyingParty:
     @classmethod
     def from_origin(cls, origin: str) -> RelyingParty:
         """Derive the relying party from an origin such as `https://games.example`."""
-        parts = urlsplit(origin)
-        return cls(origin=f"{parts.scheme}://{parts.netloc}", id=(parts.hostname or "").lower())
+        parts = urlsplit(origin.lower())  # browsers send origins in lower case
+        return cls(origin=f"{parts.scheme}://{parts.netloc}", id=parts.hostname or "")
 
     @property
     def usable(self) -> bool:

@@ -424,7 +424,7 @@ def test_production_takes_the_relying_party_only_from_public_base_url() -> None:
             public_base_url=base_url,
             production=production,
             sessions=None,  # type: ignore[arg-type]  # not used to name the relying party
-            checks=None,  # type: ignore[arg-type]
+            reauth=None,  # type: ignore[arg-type]
             limiter=None,  # type: ignore[arg-type]
             outbox=None,  # type: ignore[arg-type]
         )
@@ -438,3 +438,12 @@ def test_production_takes_the_relying_party_only_from_public_base_url() -> None:
     with pytest.raises(PasskeysUnavailable) as ip_address:
         relying_party("http://192.168.1.20:8080", True, "")
     assert "domain name" in ip_address.value.detail
+
+
+async def test_an_account_holds_at_most_twenty_passkeys(client: httpx.AsyncClient) -> None:
+    tokens = await register(client)
+    client.cookies.clear()
+    for number in range(20):
+        await _add_passkey(client, tokens, SoftAuthenticator(ORIGIN), name=f"Key {number}")
+    full = await client.post("/auth/passkeys/register/options", headers=bearer(tokens))
+    assert full.status_code == 409 and "20 passkeys" in error_of(full)["message"]
