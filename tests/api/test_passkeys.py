@@ -447,3 +447,34 @@ async def test_an_account_holds_at_most_twenty_passkeys(client: httpx.AsyncClien
         await _add_passkey(client, tokens, SoftAuthenticator(ORIGIN), name=f"Key {number}")
     full = await client.post("/auth/passkeys/register/options", headers=bearer(tokens))
     assert full.status_code == 409 and "20 passkeys" in error_of(full)["message"]
+
+
+async def test_another_instance_finishes_the_ceremony_and_a_raced_answer_wins_once(
+    live: LiveApp, client: httpx.AsyncClient
+) -> None:
+    # A second server on the same database, as behind a load balancer with three instances.
+    other, server = await start_app(live.settings)
+    try:
+        async with other.client() as elsewhere:
+            tokens = await register(client)
+            client.cookies.clear()
+            device = SoftAuthenticator(ORIGIN)
+            options = await _options(client, "register", headers=bearer(tokens))
+            made = await elsewhere.post(
+                "/auth/passkeys/register/verify",
+                json={"credential": device.create(options), "name": "Phone"},
+                headers=bearer(tokens),
+            )
+            assert made.status_code == 201, made.text
+
+            login_options = await _options(elsewhere, "login")
+            answer = {"credential": device.get(login_options)}
+            raced = await asyncio.gather(
+                client.post("/auth/passkeys/login/verify", json=answer),
+                elsewhere.post("/auth/passkeys/login/verify", json=answer),
+            )
+    finally:
+        await stop_app(server)
+    assert sorted(r.status_code for r in raced) == [200, 400]
+    loser = next(r for r in raced if r.status_code == 400)
+    assert error_of(loser)["code"] == "passkey_challenge_invalid"
