@@ -185,6 +185,77 @@ class MailUnavailable(AppError):
     )
 
 
+# Passkeys (WebAuthn): each way a ceremony can fail has its own code, so that a client (and
+# the person behind it) learns which check refused the answer.
+class PasskeyMalformed(AppError):
+    status = 400
+    code = "passkey_malformed"
+    message = "The passkey answer is not a well-formed WebAuthn credential."
+
+
+class PasskeyChallengeInvalid(AppError):
+    status = 400
+    code = "passkey_challenge_invalid"
+    message = "The passkey answer is not for a challenge this server issued, or it was used."
+
+
+class PasskeyChallengeExpired(AppError):
+    status = 400
+    code = "passkey_challenge_expired"
+    message = "The passkey challenge has expired; start again."
+
+
+class PasskeyOriginMismatch(AppError):
+    status = 400
+    code = "passkey_origin_mismatch"
+    message = "The passkey answer was made for another site (origin)."
+
+
+class PasskeyRpMismatch(AppError):
+    status = 400
+    code = "passkey_rp_mismatch"
+    message = "The passkey answer was made for another relying party (rp id)."
+
+
+class PasskeyUnknown(AppError):
+    status = 401
+    code = "passkey_unknown"
+    message = "This passkey is not registered here (or it was removed)."
+
+
+class PasskeyRejected(AppError):
+    status = 401
+    code = "passkey_rejected"
+    message = "The passkey answer did not verify."
+
+
+class PasskeyCounterRegressed(AppError):
+    status = 401
+    code = "passkey_counter_regressed"
+    message = (
+        "This passkey's signature counter went backwards: the answer was replayed or the "
+        "authenticator was cloned. The login was refused."
+    )
+
+
+class PasskeyNeedsDomain(AppError):
+    status = 400
+    code = "passkeys_need_domain"
+    message = (
+        "Passkeys need this site to be opened by a domain name, such as http://localhost:8080; "
+        "browsers refuse them on an IP address."
+    )
+
+
+class PasskeysUnavailable(AppError):
+    status = 503
+    code = "passkeys_unavailable"
+    message = (
+        "Passkeys are not set up on this server: the administrator must set PUBLIC_BASE_URL "
+        "to the address people open it at."
+    )
+
+
 class MfaRequired(AppError):
     """The password was right; the login waits for a second factor (see MfaService)."""
 

@@ -216,11 +216,17 @@ class LiveApp:
         return httpx.AsyncClient(base_url=self.url, timeout=30, **kwargs)
 
 
-async def start_app(settings: Settings) -> tuple[LiveApp, Any]:
-    """Serve an app built by the real factory; return it with its server handle."""
+async def start_app(
+    settings: Settings, *, port: int = 0, host_name: str = "127.0.0.1"
+) -> tuple[LiveApp, Any]:
+    """Serve an app built by the real factory; return it with its server handle.
+
+    `port` 0 takes a free one; `host_name` is the name in the app's URL (`localhost` for
+    pages that need a domain name, such as passkeys); it listens on 127.0.0.1 either way.
+    """
     Sanic._app_registry.clear()
     app = create_app(settings, name=f"gamecoll_test_{uuid.uuid4().hex[:8]}")
-    port = free_port()
+    port = port or free_port()
     server = await app.create_server(
         host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
     )
@@ -228,7 +234,7 @@ async def start_app(settings: Settings) -> tuple[LiveApp, Any]:
     await server.startup()
     await server.before_start()
     await server.after_start()
-    return LiveApp(app, f"http://127.0.0.1:{port}", settings), server
+    return LiveApp(app, f"http://{host_name}:{port}", settings), server
 
 
 async def stop_app(server: Any) -> None:

@@ -17,6 +17,7 @@ from gamecoll.api import (
     item_images,
     items,
     mfa,
+    passkeys,
     recovery,
     status,
     verification,
@@ -36,5 +37,6 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(email_change.bp)
     app.blueprint(activity.bp)
     app.blueprint(exchange.bp)
+    app.blueprint(passkeys.bp)
     app.blueprint(mfa.bp)
     app.blueprint(access_tokens.bp)

@@ -38,9 +38,16 @@ refresh token, and also set them as HttpOnly cookies. A frontend either
 **Second factor.** With an authenticator app on, `login` answers 401 with code
 `mfa_required`, an `mfa_token` (single use, 5 minutes) and the `methods` the account can
 offer; `loginSecondFactor` with the mfa_token and a code (6 digits, or a recovery code)
-then answers the usual tokens. Changing the password, the email, the factors, deleting the
-account and ending every session need `current_password`, or a `reauthenticate` (password
-or code) in the last 5 minutes; otherwise 403 `reauth_required`.
+then answers the usual tokens; an account with a passkey may send its answer instead
+(`passkey`, options from `passkeyLoginOptions` with the mfa_token). Changing the password,
+the email, the factors, deleting the account and ending every session need
+`current_password`, or a `reauthenticate` (password, code or passkey) in the last 5
+minutes; otherwise 403 `reauth_required`.
+
+**Passkeys** (WebAuthn): `passkeyRegistrationOptions` then `registerPasskey` adds one;
+`passkeyLoginOptions` then `loginWithPasskey` logs in with no name or password. Options and
+answers are WebAuthn's JSON forms (`PublicKeyCredential.parse*OptionsFromJSON`,
+`credential.toJSON()`); each refusal has its own code (`passkey_*`).
 
 **Personal access tokens** (`createAccessToken`, `gcp_…`) are sent as
 `Authorization: Bearer <token>` and need no CSRF token. Each operation lists the scopes that
@@ -79,6 +86,12 @@ TAGS: Final = [
         "re-authentication before sensitive changes, and personal access tokens.",
     },
     {"name": "collection", "description": "Items of the collection and their images."},
+    {
+        "name": "passkeys",
+        "description": "WebAuthn passkeys: register them (several per account, named), log in "
+        "with one and no password, list, rename and remove them. Each ceremony is two calls: "
+        "`.../options` answers a challenge for the browser, `.../verify` takes its answer.",
+    },
 ]
 
 # What a status means when a route does not say more.

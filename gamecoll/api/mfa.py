@@ -3,6 +3,8 @@ finishing a login with a code, and re-authentication before sensitive changes.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Blueprint, HTTPResponse, Request
 
 from gamecoll.api.docs import Body, operation
@@ -18,6 +20,7 @@ from gamecoll.api.security_schemas import (
     TotpDisableIn,
     TotpSetupOut,
 )
+from gamecoll.errors import ValidationFailed
 from gamecoll.http.body import parse_json
 from gamecoll.http.guard import authenticated, check_origin, client_ip, principal, user_agent
 from gamecoll.http.responses import no_content, private_json, token_response
@@ -26,6 +29,24 @@ from gamecoll.services.reauth import Reauth
 from gamecoll.services.totp import TotpService
 
 bp = Blueprint("mfa", url_prefix="/auth")
+
+
+def proof_of(code: str | None, passkey: dict[str, Any] | None) -> Proof | None:
+    """The second factor a body offers: a passkey's answer, or a code (None: neither)."""
+    if code is not None and passkey is not None:
+        raise ValidationFailed(fields={"passkey": "Send code or passkey, not both."})
+    if passkey is not None:
+        return Proof("passkey", passkey)
+    return Proof("code", code) if code else None
+
+
+def required_proof(code: str | None, passkey: dict[str, Any] | None) -> Proof:
+    """The second factor a login's second step must offer: a code or a passkey's answer."""
+    proof = proof_of(code, passkey)
+    if proof is None:
+        raise ValidationFailed(fields={"code": "This field is required (or send passkey)."})
+    return proof
+
 
 REAUTH = (
     "Re-authentication needed (code `reauth_required`): send current_password, or confirm "
@@ -146,20 +167,23 @@ async def renew_recovery_codes(request: Request, reauth: Reauth, totp: TotpServi
     body=Body(MfaLoginIn),
     answers={200: (TokensOut, "Logged in (the tokens are also set as cookies)")},
     errors={
-        400: WRONG_CODE,
+        400: WRONG_CODE + "; or a passkey answer that is malformed or for another challenge, "
+        "origin or relying party (`passkey_*`, see `loginWithPasskey`)",
         401: "The mfa_token is unknown or used (`mfa_token_invalid`) or expired "
-        "(`mfa_token_expired`): log in again",
+        "(`mfa_token_expired`): log in again; or the passkey is not one of the account's "
+        "(`passkey_unknown`) or did not verify (`passkey_rejected`, "
+        "`passkey_counter_regressed`)",
         403: "Cross-site request, or the account is disabled (`account_disabled`)",
         429: GUESSES,
     },
 )
 async def login_second_factor(request: Request, mfa: MfaService) -> HTTPResponse:
-    """Finish a login that answered `mfa_required`: the mfa_token and a code."""
+    """Finish a login that answered `mfa_required`: the mfa_token and a code or a passkey."""
     check_origin(request)
     data = parse_json(request, MfaLoginIn)
     tokens = await mfa.complete(
         mfa_token=data.mfa_token,
-        proof=Proof("code", data.code),
+        proof=required_proof(data.code, data.passkey),
         ip=client_ip(request),
         user_agent=user_agent(request),
     )
@@ -173,9 +197,10 @@ async def login_second_factor(request: Request, mfa: MfaService) -> HTTPResponse
     body=Body(ReauthIn),
     answers={200: (ReauthOut, "Confirmed: sensitive changes need no password for 5 minutes")},
     errors={
-        400: WRONG_CODE,
+        400: WRONG_CODE + ", or a passkey answer that is malformed or for another challenge",
+        401: "The passkey is not one of the account's, or did not verify",
         409: "A code was sent but no second factor is on",
-        422: "Neither password nor code, or a wrong password",
+        422: "Neither password, code nor passkey, or a wrong password",
         429: GUESSES,
     },
     auth=True,
@@ -187,6 +212,6 @@ async def reauthenticate(request: Request, reauth: Reauth) -> HTTPResponse:
     method = await reauth.confirm(
         principal(request),
         password=data.password,
-        proof=Proof("code", data.code) if data.code else None,
+        proof=proof_of(data.code, data.passkey),
     )
     return private_json({"method": method, "valid_for": int(reauth.window.total_seconds())})

@@ -13,6 +13,10 @@ from gamecoll.models import AccessToken
 from gamecoll.security.access_tokens import SCOPES
 from gamecoll.services.access_tokens import MAX_DAYS, NAME_LENGTH
 
+PASSKEY_TEXT = (
+    "A passkey's answer (`PublicKeyCredential.toJSON()`) to options from "
+    "`passkeyLoginOptions` (with the mfa_token) or `passkeyReauthOptions`."
+)
 CODE_TEXT = (
     "The 6 digits your authenticator app shows, or one of your recovery codes "
     "(`XXXXX-XXXXX`; case, spaces and dashes do not matter)."
@@ -53,7 +57,10 @@ class MfaLoginIn(Strict):
     model_config = ConfigDict(title="MfaLoginRequest")
 
     mfa_token: StrictStr = Field(max_length=200, description="From the `mfa_required` answer.")
-    code: StrictStr = Field(max_length=64, description=CODE_TEXT)
+    code: StrictStr | None = Field(default=None, max_length=64, description=CODE_TEXT)
+    passkey: dict[str, Any] | None = Field(
+        default=None, description=PASSKEY_TEXT + " Send it instead of `code`."
+    )
 
 
 class ReauthIn(Strict):
@@ -61,6 +68,7 @@ class ReauthIn(Strict):
 
     password: StrictStr | None = Field(default=None, max_length=4096)
     code: StrictStr | None = Field(default=None, max_length=64, description=CODE_TEXT)
+    passkey: dict[str, Any] | None = Field(default=None, description=PASSKEY_TEXT)
 
 
 class TotpSetupOut(BaseModel):

@@ -10,6 +10,7 @@ from gamecoll.models.activity import ActivityEntry
 from gamecoll.models.import_job import ImportJob
 from gamecoll.models.item import Item
 from gamecoll.models.mail import AccountToken, OutboxMail
+from gamecoll.models.passkey import Passkey, PasskeyChallenge
 from gamecoll.models.rate_limit import LoginFailure, RateCounter
 from gamecoll.models.second_factor import MfaChallenge, RecoveryCode, TotpFactor
 from gamecoll.models.session import RefreshToken, Session
@@ -24,6 +25,8 @@ __all__ = [
     "LoginFailure",
     "MfaChallenge",
     "OutboxMail",
+    "Passkey",
+    "PasskeyChallenge",
     "RateCounter",
     "RecoveryCode",
     "RefreshToken",

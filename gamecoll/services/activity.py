@@ -39,6 +39,9 @@ EVENTS: Final = (
     "session_ended",
     "account_disabled",
     "account_enabled",
+    # Passkeys (issue 16): each one added or removed; logging in with one is login_succeeded.
+    "passkey_added",
+    "passkey_removed",
     "totp_enabled",
     "totp_disabled",
     "recovery_codes_renewed",

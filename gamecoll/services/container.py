@@ -24,6 +24,8 @@ from gamecoll.services.items import ItemService
 from gamecoll.services.mail import MailTemplates, build_transport
 from gamecoll.services.mfa import CHALLENGE_LIFETIME, MfaService
 from gamecoll.services.outbox import BATCH, Outbox
+from gamecoll.services.passkey_factor import PasskeyFactor
+from gamecoll.services.passkeys import PasskeyService
 from gamecoll.services.password_checks import PasswordChecks
 from gamecoll.services.rate_limits import RateLimiter
 from gamecoll.services.reauth import Reauth
@@ -57,6 +59,7 @@ class Services:
     duplicates: Duplicates
     exports: ExportService
     imports: ImportService
+    passkeys: PasskeyService
     mfa: MfaService
     totp: TotpService
     reauth: Reauth
@@ -150,7 +153,17 @@ def build_services(settings: Settings) -> Services:
         outbox=outbox,
         public_base_url=settings.public_base_url,
     )
-    for service in (auth, sessions, users, recovery, email_change, mfa, totp, access_tokens):
+    passkeys = PasskeyService(
+        public_base_url=settings.public_base_url,
+        production=settings.production,
+        sessions=sessions,
+        reauth=reauth,
+        limiter=limiter,
+        outbox=outbox,
+    )
+    mfa.factors.append(PasskeyFactor(passkeys))
+    services_with_events = (auth, sessions, users, recovery, email_change, mfa, totp, access_tokens)
+    for service in (*services_with_events, passkeys):
         service.listeners.append(activity.listen)
     cleanup = CleanupService(
         refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
@@ -175,6 +188,7 @@ def build_services(settings: Settings) -> Services:
         duplicates=items.duplicates,
         exports=ExportService(storage=storage),
         imports=ImportService(files=items.files, images=images),
+        passkeys=passkeys,
         mfa=mfa,
         totp=totp,
         reauth=reauth,

@@ -26,6 +26,8 @@ SUBJECTS: Final = {
     "email_change": "Confirm your new email address for gamecoll",
     "email_change_notice": "Your gamecoll email address is about to change",
     "email_changed": "Your gamecoll email address was changed",
+    "passkey_added": "A passkey was added to your gamecoll account",
+    "passkey_removed": "A passkey was removed from your gamecoll account",
     "security_notice": "A security change to your gamecoll account",
 }
 

@@ -50,6 +50,7 @@ class SecondFactor(Protocol):
 
     kinds: tuple[str, ...]  # the proof kinds it checks
     methods: tuple[str, ...]  # what a client may offer, as named in `mfa_required`
+    switches_on: bool  # whether having it turns the second step on (a passkey alone does not)
 
     async def enabled(self, user_id: uuid.UUID) -> bool:
         """Tell whether the account has this factor turned on."""
@@ -75,10 +76,12 @@ class MfaService:
     async def methods(self, user_id: uuid.UUID) -> list[str]:
         """List what the account can offer as its second factor (empty: none is on)."""
         found: list[str] = []
+        required = False
         for factor in self.factors:
             if await factor.enabled(user_id):
                 found.extend(factor.methods)
-        return found
+                required = required or factor.switches_on
+        return found if required else []
 
     async def challenge(self, user: User) -> None:
         """Raise mfa_required with a fresh mfa_token when the account has a second factor."""
@@ -143,6 +146,20 @@ class MfaService:
             await emit(self.listeners, "recovery_code_used", user.id)
         await emit(self.listeners, "login_succeeded", user.id)
         return await self.sessions.start(user=user, ip=ip, user_agent=user_agent)
+
+    async def pending_user(self, mfa_token: str) -> User:
+        """Return the account of a login waiting for its second factor (nothing is spent)."""
+        if not well_formed(mfa_token):
+            raise MfaTokenInvalid()
+        row = await MfaChallenge.get_or_none(token_hash=link_token_hash(mfa_token))
+        if row is None or row.used_at is not None:
+            raise MfaTokenInvalid()
+        if row.expires_at <= utcnow():
+            raise MfaTokenExpired()
+        user = await User.get_or_none(id=row.user_id)
+        if user is None:
+            raise MfaTokenInvalid()
+        return user
 
     @staticmethod
     async def _count_failure(row: MfaChallenge) -> None:

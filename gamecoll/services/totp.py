@@ -45,6 +45,7 @@ class TotpService:
 
     kinds: tuple[str, ...] = ("code",)
     methods: tuple[str, ...] = ("totp", "recovery_code")
+    switches_on = True  # an account with the app on is asked for a second factor
 
     def __init__(self) -> None:
         self.listeners: list[SecurityListener] = []

@@ -24,6 +24,7 @@ def register_web(app: Sanic[Any, Any], services: Services) -> None:
         exchange,
         gallery,
         login_code,
+        passkeys,
         recovery,
         security,
         settings,
@@ -40,6 +41,7 @@ def register_web(app: Sanic[Any, Any], services: Services) -> None:
             sessions=services.sessions,
             activity=services.activity,
             verification=services.verification,
+            passkeys=services.passkeys,
         )
     )
     app.blueprint(bp)

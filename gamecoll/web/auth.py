@@ -100,8 +100,14 @@ async def login_submit(request: Request, auth: AuthService, renderer: Renderer) 
     except (ValidationFailed, InvalidCredentials, RateLimited, AccountDisabled) as exc:
         return _form_error(request, renderer, page="login", values=values, error=exc)
     except MfaRequired as exc:  # the password was right: ask for the code
-        token = str(exc.extra["mfa_token"])
-        return code_page(request, renderer, mfa_token=token, next_path=values["next"])
+        methods = exc.extra.get("methods")
+        return code_page(
+            request,
+            renderer,
+            mfa_token=str(exc.extra["mfa_token"]),
+            next_path=values["next"],
+            passkey=isinstance(methods, list) and "passkey" in methods,
+        )
     issue_cookies(request, tokens)
     return go(request, safe_next(values["next"]))
 

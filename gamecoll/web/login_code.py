@@ -34,8 +34,13 @@ def code_page(
     message: str = "",
     status: int = 200,
     headers: dict[str, str] | None = None,
+    passkey: bool = False,
 ) -> HTTPResponse:
-    """Ask for the code (the whole page, or the form alone in place of the login form)."""
+    """Ask for the code (the whole page, or the form alone in place of the login form).
+
+    With `passkey` (the account has one, see `mfa_required`'s methods) the form also offers
+    "Use a passkey instead"; the form carries that choice along when it is shown again.
+    """
     template = "auth/_login_code_form.html" if is_htmx(request) else "auth/login_code.html"
     ctx = context(
         request,
@@ -43,6 +48,7 @@ def code_page(
         next=safe_next(next_path),
         errors={"code": error} if error else {},
         message=message,
+        passkey_offered=passkey,
     )
     return renderer.response(template, ctx, status=status, headers=headers)
 
@@ -69,6 +75,7 @@ async def login_code_submit(request: Request, mfa: MfaService, renderer: Rendere
     check_origin(request)
     form = form_data(request)
     token, next_path = form_text(form, "mfa_token"), form_text(form, "next")
+    passkey = form_text(form, "passkey_offered") == "1"
     try:
         tokens = await mfa.complete(
             mfa_token=token,
@@ -84,6 +91,7 @@ async def login_code_submit(request: Request, mfa: MfaService, renderer: Rendere
             next_path=next_path,
             error=exc.detail,
             status=exc.status,
+            passkey=passkey,
         )
     except (ValidationFailed, RateLimited) as exc:
         return code_page(
@@ -94,6 +102,7 @@ async def login_code_submit(request: Request, mfa: MfaService, renderer: Rendere
             message=exc.detail,
             status=exc.status,
             headers=exc.headers,
+            passkey=passkey,
         )
     except (MfaTokenInvalid, MfaTokenExpired, AccountDisabled) as exc:
         message = exc.detail if isinstance(exc, AccountDisabled) else START_AGAIN

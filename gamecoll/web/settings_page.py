@@ -16,9 +16,11 @@ from gamecoll.errors import AppError
 from gamecoll.http.guard import principal
 from gamecoll.models import ActivityEntry, Session
 from gamecoll.services.activity import ActivityLog
+from gamecoll.services.passkeys import PasskeyService
 from gamecoll.services.sessions import SessionService
 from gamecoll.services.verification import VerificationService
 from gamecoll.web.common import context, is_htmx
+from gamecoll.web.passkeys import passkey_rows, passkey_state
 from gamecoll.web.rendering import Renderer
 from gamecoll.web.security_view import security_view
 from gamecoll.web.verification import account_state
@@ -107,6 +109,8 @@ EVENT_NAMES: Final = {
     "session_ended": "Session signed out",
     "account_disabled": "Account disabled",
     "account_enabled": "Account enabled",
+    "passkey_added": "Passkey added",
+    "passkey_removed": "Passkey removed",
     "totp_enabled": "Authenticator app set up",
     "totp_disabled": "Authenticator app removed",
     "recovery_codes_renewed": "New recovery codes made",
@@ -145,11 +149,13 @@ class SettingsPage:
         sessions: SessionService,
         activity: ActivityLog,
         verification: VerificationService,
+        passkeys: PasskeyService,
     ) -> None:
         self.renderer = renderer
         self.sessions = sessions
         self.activity = activity
         self.verification = verification
+        self.passkeys = passkeys
 
     async def context(self, request: Request, **sections: dict[str, Any]) -> dict[str, Any]:
         """Build the context of the settings page or one of its sections."""
@@ -172,6 +178,8 @@ class SettingsPage:
             **account_state(request, required=self.verification.required),
             sessions=_session_rows(live, who.session.id),
             activity=_activity_rows(recent),
+            passkeys=await passkey_rows(who.user, self.passkeys),
+            passkeys_state=passkey_state(request),
             gpu_endpoint=who.user.gpu_endpoint or "",
             **state,
         )

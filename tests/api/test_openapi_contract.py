@@ -8,15 +8,24 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from openapi_spec_validator import validate
 
 from tests.api.openapi_contract import Contract
 from tests.conftest import LiveApp
 from tests.helpers import PASSWORD, bearer, error_of, totp_code, unique_email
 from tests.images import plain_jpeg, png_with_alpha
-from tests.mailbox import SmtpServer, app_env, link_in, smtp, token_of
+from tests.mailbox import SmtpServer, link_in, smtp, token_of
+from tests.passkeys import SoftAuthenticator
 
-__all__ = ["app_env", "smtp"]  # the contract's app sends its mail to a real SMTP server
+__all__ = ["smtp"]  # the contract's app sends its mail to a real SMTP server
+PASSKEY_ORIGIN = "https://games.example"  # PUBLIC_BASE_URL: the passkeys' relying party
+
+
+@pytest.fixture
+def app_env(smtp: SmtpServer) -> dict[str, str]:
+    return {"SMTP_URL": smtp.url, "MAIL_RETRY_SECONDS": "1", "PUBLIC_BASE_URL": PASSKEY_ORIGIN}
+
 
 ITEMS = "/collection/items"
 PAGES = {"/login", "/register", "/gallery", "/settings", "/logout", "/static/{name}"}
@@ -104,6 +113,7 @@ async def test_every_api_route_is_documented(live: LiveApp) -> None:
         "activity",
         "duplicates",
         "exchange",
+        "passkeys",
         "mfa",
         "access_tokens",
     }
@@ -118,6 +128,7 @@ async def test_every_answer_matches_the_document(live: LiveApp, smtp: SmtpServer
     async with live.client(event_hooks={"response": [contract.hook()]}) as http:
         await walk(http)
         await walk_account_mail(http, smtp)
+        await walk_passkeys(http)
         await walk_security(http)
     assert contract.problems == []
     succeeded = {op_id for op_id, status in contract.seen if status < 400}
@@ -348,6 +359,45 @@ async def walk_account_mail(http: httpx.AsyncClient, smtp: SmtpServer) -> None:
     assert (await http.get("/auth/user/me", headers=auth)).status_code == 401
     unknown = await http.post("/auth/password/reset", json=reset)
     assert error_of(unknown)["code"] == "token_invalid"
+
+
+async def walk_passkeys(http: httpx.AsyncClient) -> None:
+    """Register a passkey with a software authenticator, log in with it, rename, remove."""
+    made = await http.post("/auth/register", json={"email": unique_email(), "password": PASSWORD})
+    http.cookies.clear()
+    auth = bearer(made.json())
+    device = SoftAuthenticator(PASSKEY_ORIGIN)
+    options = await http.post("/auth/passkeys/register/options", headers=auth)
+    assert options.status_code == 200
+    empty = await http.post("/auth/passkeys/register/verify", json={"credential": {}}, headers=auth)
+    assert error_of(empty)["code"] == "passkey_malformed"
+    answer = {"credential": device.create(options.json()), "name": "Phone"}
+    added = await http.post("/auth/passkeys/register/verify", json=answer, headers=auth)
+    assert added.status_code == 201
+    passkey_id = added.json()["id"]
+
+    login_options = await http.post("/auth/passkeys/login/options")
+    assert login_options.status_code == 200
+    signed = {"credential": device.get(login_options.json())}
+    assert (await http.post("/auth/passkeys/login/verify", json=signed)).status_code == 200
+    replayed = await http.post("/auth/passkeys/login/verify", json=signed)
+    assert error_of(replayed)["code"] == "passkey_challenge_invalid"
+    http.cookies.clear()
+
+    assert len((await http.get("/auth/passkeys", headers=auth)).json()["passkeys"]) == 1
+    reauth = await http.post("/auth/passkeys/reauth/options", headers=auth)
+    confirmed = await http.post(
+        "/auth/reauth", json={"passkey": device.get(reauth.json())}, headers=auth
+    )
+    assert confirmed.json()["method"] == "passkey"
+    url = f"/auth/passkeys/{passkey_id}"
+    assert (await http.patch(url, json={"name": "Old phone"}, headers=auth)).status_code == 200
+    missing = await http.patch(f"/auth/passkeys/{uuid.uuid4()}", json={"name": "x"}, headers=auth)
+    assert missing.status_code == 404
+    wrong = await http.request("DELETE", url, json={"current_password": "nope"}, headers=auth)
+    assert wrong.status_code == 422
+    removed = await http.request("DELETE", url, json={"current_password": PASSWORD}, headers=auth)
+    assert removed.status_code == 204
 
 
 async def walk_security(http: httpx.AsyncClient) -> None:

@@ -109,6 +109,8 @@ def test_sqlite_migrations_match_the_models(tmp_path: Path) -> None:
         "account_tokens",
         "activity",
         "import_jobs",
+        "passkeys",
+        "passkey_challenges",
         "totp_factors",
         "recovery_codes",
         "mfa_challenges",

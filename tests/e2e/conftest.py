@@ -2,7 +2,7 @@
 
 With CI=true a missing Chromium fails these tests; elsewhere they are skipped with a line
 saying how to install it. Every browser (and Playwright's driver) is closed by its fixture,
-and every request a page makes must go to 127.0.0.1.
+and every request a page makes must go to 127.0.0.1 (or localhost, for passkeys).
 """
 
 from __future__ import annotations
@@ -137,7 +137,8 @@ class Browsers:
             assert tab.problems == [], tab.problems
             for url in tab.requests:
                 host = urlsplit(url).hostname
-                assert url.startswith(("data:", "blob:")) or host == "127.0.0.1", url
+                loopback = host in ("127.0.0.1", "localhost")
+                assert url.startswith(("data:", "blob:")) or loopback, url
 
 
 @pytest.fixture(autouse=True)
