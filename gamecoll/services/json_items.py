@@ -127,6 +127,8 @@ class JsonItems:
     def _find_items(self) -> None:
         """Skip to the `items` list of the top object, checking `format` on the way."""
         while True:
+            if self._peek() == "}":
+                raise bad_file("The JSON file has no `items` list.")
             key = self._value("A key of the JSON file")
             if not isinstance(key, str):
                 raise bad_file("The JSON file is not valid: a key is not a string.")
