@@ -88,6 +88,11 @@ COLLECTION_SCHEMA: Final[dict[str, Any]] = {
         "items": {"type": "array", "items": {"type": "object"}},
     },
 }
+CSV_SCHEMA: Final[dict[str, Any]] = {
+    "type": "string",
+    "description": "UTF-8 CSV whose first line names the columns, `name` among them.",
+    "pattern": r'^(?:[^,"\r\n\x00]*,)*name(?:,[^"\r\n\x00]*)?(?:\r?\n[^\x00]*)?$',
+}
 EXPORT_FORMAT = Param(
     "format",
     {"type": "string", "enum": list(EXPORT_FORMATS)},
@@ -176,7 +181,7 @@ def import_format(request: Request, head: bytes) -> str:
         ImportJobOut,
         raw={
             "application/json": {"schema": COLLECTION_SCHEMA},
-            "text/csv": {"schema": {"type": "string"}},
+            "text/csv": {"schema": CSV_SCHEMA},
             "application/zip": {"schema": BINARY},
         },
     ),
