@@ -18,6 +18,7 @@ from gamecoll.http.responses import private_json
 from gamecoll.http.spool import spool_body
 from gamecoll.services.clock import utcnow
 from gamecoll.services.duplicates import clean_flag
+from gamecoll.services.exchange_format import FORMAT_VERSION
 from gamecoll.services.exports import EXPORT_FORMATS, MEDIA_TYPES, ExportService
 from gamecoll.services.import_reader import sniff_format
 from gamecoll.services.imports import ImportService, job_json
@@ -84,7 +85,7 @@ COLLECTION_SCHEMA: Final[dict[str, Any]] = {
     "required": ["items"],
     "properties": {
         "format": {"const": "gamecoll-collection"},
-        "version": {"type": "integer"},
+        "version": {"const": FORMAT_VERSION},
         "items": {"type": "array", "items": {"type": "object"}},
     },
 }

@@ -254,6 +254,7 @@ def zip_of(entries: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -
         (zip_of({"collection.json": b"{" + b" " * 5_000_000 + b"}"}), {}, "zip bomb"),
         (b'{"items": [{"name": "a"}, ', {}, "not valid"),
         (b'{"format": "other", "items": []}', {}, "format"),
+        (b'{"version": 2, "items": []}', {}, "reads version 1"),
         (b'{"items": [' + b"[" * 100_000 + b"]", {}, "JSON"),
         (b"", {}, "empty"),
         (b"platform\r\nSNES\r\n", {}, "`name`"),
