@@ -10,7 +10,6 @@ file); a replaced photo's old files go after the row points at the new ones.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import re
 import uuid
 from dataclasses import dataclass
@@ -63,11 +62,6 @@ def _upload_checksum(photo: object) -> str | None:
     return None
 
 
-def item_columns(fields: ItemFields) -> dict[str, Any]:
-    """The item's columns for its cleaned fields (one column per field of ItemFields)."""
-    return dataclasses.asdict(fields)
-
-
 def _row_id(row: dict[str, Any]) -> uuid.UUID | None:
     value = row.get("id")
     if value is None or value == "":
@@ -117,7 +111,7 @@ class RowImporter:
             raise RowRefused("Must be an object.")
         row_id = _row_id(row)
         try:
-            columns = item_columns(ItemFields.clean(row))
+            columns = ItemFields.clean(row).columns()
         except AppError as exc:
             raise RowRefused(exc.detail) from None
         created, updated = _times(row)

@@ -47,7 +47,23 @@ async def sample(client: httpx.AsyncClient, headers: dict[str, str]) -> list[dic
         notes="Line one\nLine two; with, commas",
         metadata={"region": "PAL", "nested": {"list": [1, 2.5, None, True]}, "é": "ü"},
     )
-    await create(client, headers, name="Loose cart", platform="N64")
+    await create(
+        client,
+        headers,
+        name="Loose cart",
+        platform="N64",
+        status="for_trade",
+        region="pal",
+        edition="Player's Choice",
+        parts=["game", "box", "manual"],
+        sealed=False,
+        graded={"company": "WATA", "grade": "9.4"},
+        condition="near_mint",
+        barcode="4006381333931",
+        purchase={"price": "49.99", "currency": "EUR", "date": "2020-05-01", "source": "Fair"},
+        quantity=2,
+        tags=["RPG", "Nintendo, 64"],
+    )
     return await collection(client, headers)
 
 
