@@ -6,6 +6,7 @@ import asyncio
 import csv
 import io
 import json
+import uuid
 import zipfile
 from typing import Any
 
@@ -13,8 +14,16 @@ import httpx
 import pytest
 
 from tests import images as make
-from tests.api.test_items_support import ITEMS, b64, create, create_with_image, new_user
-from tests.conftest import DB_KINDS_WITH_S3
+from tests.api.test_items_support import (
+    FILES_PER_IMAGE,
+    ITEMS,
+    b64,
+    create,
+    create_with_image,
+    new_user,
+    stored_keys,
+)
+from tests.conftest import DB_KINDS_WITH_S3, LiveApp
 from tests.helpers import error_of
 
 EXPORT = "/collection/export"
@@ -321,3 +330,32 @@ async def test_jobs_are_private(client: httpx.AsyncClient) -> None:
     theirs = await client.get(f"{IMPORT}/{job['id']}", headers=bob)
 
     assert theirs.status_code == 404
+
+
+async def test_a_photo_that_fails_leaves_no_file_and_no_row(
+    client: httpx.AsyncClient, live: LiveApp
+) -> None:
+    headers = await new_user(client)
+    rows = [
+        {"id": str(uuid.uuid4()), "name": "Good", "photo": {"file": "photos/good.png"}},
+        {"id": str(uuid.uuid4()), "name": "Broken", "photo": {"file": "photos/broken.jpg"}},
+        {"id": str(uuid.uuid4()), "name": "Missing", "photo": {"file": "photos/missing.jpg"}},
+        {"id": str(uuid.uuid4()), "name": "Escaping", "photo": {"file": "../../etc/passwd"}},
+    ]
+    archive = zip_of(
+        {
+            "collection.json": json.dumps({"items": rows}).encode(),
+            "photos/good.png": make.png_with_alpha(),
+            "photos/broken.jpg": make.truncated_jpeg(),
+        }
+    )
+
+    job = await run_import(client, headers, archive)
+
+    outcome = {row["name"]: (row["action"], row["reason"] or "") for row in job["rows"]}
+    assert outcome["Good"] == ("create", "")
+    assert outcome["Broken"][0] == "refused" and "photo:" in outcome["Broken"][1]
+    assert outcome["Missing"] == ("refused", "photo: The archive has no photos/missing.jpg.")
+    assert outcome["Escaping"][0] == "refused" and "under photos/" in outcome["Escaping"][1]
+    assert [item["name"] for item in await collection(client, headers)] == ["Good"]
+    assert len(await stored_keys(live)) == FILES_PER_IMAGE  # the good photo's files only
