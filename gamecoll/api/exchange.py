@@ -179,7 +179,7 @@ def import_format(request: Request, head: bytes) -> str:
         ),
     ),
     body=Body(
-        ImportJobOut,
+        model=None,
         raw={
             "application/json": {"schema": COLLECTION_SCHEMA},
             "text/csv": {"schema": CSV_SCHEMA},
@@ -247,7 +247,9 @@ async def import_collection(request: Request, imports: ImportService) -> HTTPRes
     auth=True,
 )
 @authenticated
-async def get_import_job(request: Request, job_id: uuid.UUID, imports: ImportService) -> Any:
+async def get_import_job(
+    request: Request, job_id: uuid.UUID, imports: ImportService
+) -> HTTPResponse:
     """Show an import's progress and, once it is over, what happened to each row."""
     job = await imports.get(user_id=principal(request).user.id, job_id=job_id)
     return private_json(job_json(job))
