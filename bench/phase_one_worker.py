@@ -159,7 +159,8 @@ class PhaseOneWorker(PhaseLoginStorm, PhaseMemory):
                     "gamecoll_w1",
                     [
                         Req(
-                            "/collection/items",
+                            # The same photo every time: duplicates are what is measured.
+                            "/collection/items?allow_duplicate=true",
                             method="POST",
                             headers={
                                 **upload_user.bearer,

@@ -116,7 +116,12 @@ class Api:
             "metadata": {"seeded": True},
             "image": base64.b64encode(image).decode("ascii"),
         }
-        response = await self.client.post("/collection/items", json=body, headers=account.bearer)
+        response = await self.client.post(
+            "/collection/items",
+            json=body,
+            params={"allow_duplicate": "true"},  # a few images, cycled
+            headers=account.bearer,
+        )
         _expect(response, 201, "create item")
         data: dict[str, Any] = response.json()
         return data

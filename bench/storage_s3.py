@@ -106,6 +106,7 @@ class Target:
     async def upload(self, body: bytes, content_type: str) -> int:
         answer = await self.client.post(
             "/collection/items",
+            params={"allow_duplicate": "true"},  # the same photo again and again
             content=body,
             headers={**self.headers, "Content-Type": content_type},
         )

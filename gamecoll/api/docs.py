@@ -28,7 +28,8 @@ Content = type[BaseModel] | Mapping[str, Schema] | None
 class Body:
     """A request body: a JSON model, its fields as a urlencoded form, or a multipart form."""
 
-    model: type[BaseModel]
+    model: type[BaseModel] | None
+    """The JSON body's model; None for a body that is a file (`raw`)."""
     form: str | None = None
     """The component name of the urlencoded form (the model's fields under another name)."""
     multipart: str | None = None

@@ -157,8 +157,8 @@ def _answer(answer: Answer, components: Components) -> Schema:
 
 
 def _request_body(body: Body, components: Components) -> Schema:
-    if body.raw is not None:
-        return {"required": body.required, "content": dict(body.raw)}
+    if body.raw is not None or body.model is None:
+        return {"required": body.required, "content": dict(body.raw or {})}
     schema = components.use(body.model, "validation")
     content: dict[str, Schema] = {"application/json": {"schema": schema}}
     if body.form:

@@ -7,7 +7,6 @@ arrives, before anything is parsed.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -20,8 +19,10 @@ from gamecoll.api.item_schemas import (
 )
 from gamecoll.config import Settings
 from gamecoll.errors import PayloadTooLarge, ValidationFailed
-from gamecoll.http.body import FORM_TYPES, form_data, json_data, media_type, validate
+from gamecoll.http.body import FORM_TYPES, json_data, media_type, validate
+from gamecoll.http.forms import read_form
 from gamecoll.services.duplicates import clean_flag
+from gamecoll.services.item_forms import form_item_values
 from gamecoll.services.items import ItemService
 
 UPLOAD_OVERHEAD: Final = 64 * 1024
@@ -85,13 +86,10 @@ async def read_upload(request: Request, items: ItemService, *, image_required: b
     """Read a JSON body (image as base64) or a form (image as a file part named `image`)."""
     allow = clean_flag(request.args.get("allow_duplicate"), "allow_duplicate")
     if media_type(request) in FORM_TYPES:
-        fields: dict[str, Any] = form_data(request)
-        if "image" in fields:
+        form = read_form(request)[0]
+        if "image" in form:
             raise ValidationFailed(NO_FILE, fields={"image": NO_FILE})
-        if fields.get("metadata", "").strip():
-            fields["metadata"] = _form_json(fields["metadata"])
-        else:
-            fields.pop("metadata", None)
+        fields = form_item_values(form)
         part = request.files.get("image") if request.files else None
         image = part.body if part is not None and part.body else None
         if image is None and image_required:
@@ -105,11 +103,3 @@ async def read_upload(request: Request, items: ItemService, *, image_required: b
     image_bytes = await items.decode_base64(encoded) if encoded is not None else None
     fields = {key: value for key, value in data.items() if key != "image"}
     return Upload(fields, image_bytes, allow)
-
-
-def _form_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        message = "Must be a JSON object, as text."
-        raise ValidationFailed(f"metadata: {message}", fields={"metadata": message}) from None

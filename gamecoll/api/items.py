@@ -160,14 +160,14 @@ async def get_item(request: Request, item_id: uuid.UUID, items: ItemService) -> 
 )
 @authenticated
 async def update_item(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
-    """Change the name, platform, notes or metadata (the fields sent; null clears)."""
+    """Change an item's fields (only those sent; null sets a field's default)."""
     item = await items.get(user_id=principal(request).user.id, item_id=item_id)
     data = json_data(request)
     model = validate(ItemPatchIn, data)
     if "image" in data:
         message = "Change the image with PUT /collection/items/{item_id}/image."
         raise ValidationFailed(message, fields={"image": message})
-    changes = clean_changes({key: getattr(model, key) for key in model.model_fields_set})
+    changes = clean_changes(model.model_dump(include=model.model_fields_set))
     return private_json(item_json(await items.update(item=item, changes=changes)))
 
 

@@ -86,13 +86,11 @@ class Duplicates:
 
 
 def clean_flag(value: str | None, field: str) -> bool:
-    """Read a yes/no query or form value: true/false, 1/0, on (a checkbox); absent is false."""
-    if value is None or not value.strip():
+    """Read a yes/no query or form value, `true` or `false` (absent: false); else 422."""
+    if value is None:
         return False
     text = value.strip().lower()
-    if text in ("true", "1", "on", "yes"):
-        return True
-    if text in ("false", "0", "off", "no"):
-        return False
+    if text in ("true", "false"):
+        return text == "true"
     message = "Must be true or false."
     raise ValidationFailed(f"{field}: {message}", fields={field: message})

@@ -8,23 +8,21 @@ without the image URLs, with:
 - `photo`: null, or the stored photo's `file` name in a ZIP export (`photos/<id>.<ext>`), its
   `content_type`, `width`, `height`, `size`, `sha256` and `upload_sha256`.
 
-The item's own fields come from the one declared list, `ItemFields`: the CSV columns are its
-fields (objects and lists as compact JSON text, booleans as true/false), then the dates and
-the photo's columns. Nothing here names an item field but `id`.
+The item's own fields come from the one declared list, `ITEM_FIELDS` (item_rules.py): the CSV
+columns are those fields (objects and lists as compact JSON text, booleans as true/false, read
+back as the API's multipart forms are, by item_forms.py), then the dates and the photo's
+columns. Nothing here names an item field but `id`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import types
-import typing
 from datetime import datetime
-from typing import Any, Final, Union
+from typing import Any, Final
 
 from gamecoll.models import Item
 from gamecoll.services.item_json import item_json
-from gamecoll.services.item_rules import ItemFields
+from gamecoll.services.item_rules import ITEM_FIELDS
 
 FORMAT_NAME: Final = "gamecoll-collection"
 FORMAT_VERSION: Final = 1
@@ -42,8 +40,8 @@ _EXTENSIONS: Final = {
 
 
 def field_names() -> tuple[str, ...]:
-    """The item's own fields, in their declared order."""
-    return tuple(field.name for field in dataclasses.fields(ItemFields))
+    """The item's own (writable) fields, in their declared order."""
+    return ITEM_FIELDS
 
 
 def csv_columns() -> tuple[str, ...]:
@@ -105,56 +103,11 @@ def csv_row(row: dict[str, Any]) -> list[str]:
     return [_cell(value) for value in values]
 
 
-# -- reading CSV cells back into JSON values ---------------------------------------------------
-
-
-def _kind(hint: Any) -> str:
-    """How a field's CSV cell is read: "json", "bool", "int" or "text"."""
-    origin = typing.get_origin(hint)
-    if origin in (Union, types.UnionType):
-        kinds = {_kind(arg) for arg in typing.get_args(hint) if arg is not type(None)}
-        return kinds.pop() if len(kinds) == 1 else "json"
-    if hint is bool:
-        return "bool"
-    if hint is int:
-        return "int"
-    if hint is str:
-        return "text"
-    return "json"  # dicts, lists, sets, tuples, dataclasses
-
-
-def field_kinds() -> dict[str, str]:
-    """Each field of ItemFields and how its CSV cell is read."""
-    hints = typing.get_type_hints(ItemFields)
-    return {name: _kind(hints[name]) for name in field_names()}
+# -- reading dates back ----------------------------------------------------------------------
 
 
 class CellError(ValueError):
-    """A CSV cell that cannot be read as its field's kind."""
-
-
-def read_cell(kind: str, text: str) -> Any:
-    """Turn a CSV cell back into the JSON value the field takes (empty: absent)."""
-    if text == "":
-        return None
-    if kind == "bool":
-        lowered = text.strip().lower()
-        if lowered in ("true", "1", "yes"):
-            return True
-        if lowered in ("false", "0", "no"):
-            return False
-        raise CellError("Must be true or false.")
-    if kind == "int":
-        stripped = text.strip()
-        if stripped.lstrip("-").isdigit() and len(stripped) < 12:
-            return int(stripped)
-        raise CellError("Must be a whole number.")
-    if kind == "json":
-        try:
-            return json.loads(text)
-        except (ValueError, RecursionError):
-            raise CellError("Must be JSON text (as the export writes it).") from None
-    return text
+    """A value of a row that cannot be read (a date, a CSV cell)."""
 
 
 def parse_time(value: object, field: str) -> datetime | None:

@@ -136,10 +136,8 @@ class ExportService:
         with archive.open(COLLECTION_FILE, when=utcnow(), compress=True) as entry:
             async for piece in self._json_text(user_id, photos):
                 entry.write(piece.encode())
-                data = archive.take()
-                if data:
-                    yield data
-        yield archive.take()
+                if archive.buffered >= FLUSH_BYTES:
+                    yield archive.take()
         for key, name, size, when in photos:
             try:
                 stored = await self.storage.open(key)
@@ -150,8 +148,6 @@ class ExportService:
             with archive.open(name, when=when, compress=False, size=stored.size or size) as entry:
                 async for chunk in stored.chunks():
                     entry.write(chunk)
-                    data = archive.take()
-                    if data:
-                        yield data
-            yield archive.take()
+                    if archive.buffered >= FLUSH_BYTES:
+                        yield archive.take()
         yield archive.close()

@@ -24,14 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Final
 
+from gamecoll.errors import AppError
 from gamecoll.services.exchange_format import (
     COLLECTION_FILE,
     PHOTO_COLUMNS,
     PHOTO_KEYS,
     CellError,
-    field_kinds,
-    read_cell,
 )
+from gamecoll.services.item_forms import form_item_values
+from gamecoll.services.item_rules import ITEM_FIELDS
 from gamecoll.services.json_items import JsonItems, bad_file
 
 IMPORT_FORMATS: Final = ("json", "csv", "zip")
@@ -62,7 +63,6 @@ def sniff_format(head: bytes) -> str | None:
 def _csv_rows(stream: IO[bytes]) -> Iterator[Any]:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="strict", newline="")
     reader = csv.reader(text)
-    kinds = field_kinds()
     line = 1
     try:
         header = next(reader, None)
@@ -78,7 +78,7 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[Any]:
             if len(cells) > len(columns):
                 yield CellError(f"Line {line:,} has more cells than the header has columns.")
                 continue
-            yield _csv_row(dict(zip(columns, cells, strict=False)), kinds)
+            yield _csv_row(dict(zip(columns, cells, strict=False)))
     except UnicodeDecodeError:
         raise _bad(
             f"The CSV file is not UTF-8 text (after line {line:,}); save it as UTF-8 and retry."
@@ -89,18 +89,16 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[Any]:
         text.detach()
 
 
-def _csv_row(cells: dict[str, str], kinds: dict[str, str]) -> dict[str, Any] | CellError:
-    row: dict[str, Any] = {}
-    for column, text in cells.items():
-        if column in kinds:
-            try:
-                value = read_cell(kinds[column], text)
-            except CellError as exc:
-                return CellError(f"{column}: {exc}")
-            if value is not None:
-                row[column] = value
-        elif column in ("id", "created_at", "updated_at") and text:
-            row[column] = text
+def _csv_row(cells: dict[str, str]) -> dict[str, Any] | CellError:
+    """A CSV line as the JSON values a row takes (read as the API reads a multipart form)."""
+    form = {column: [text] for column, text in cells.items() if column in ITEM_FIELDS}
+    try:
+        row: dict[str, Any] = form_item_values(form)
+    except AppError as exc:
+        return CellError(exc.detail)
+    for column in ("id", "created_at", "updated_at"):
+        if cells.get(column):
+            row[column] = cells[column]
     photo = {
         key: cells[column]
         for key, column in zip(PHOTO_KEYS, PHOTO_COLUMNS, strict=True)

@@ -9,8 +9,7 @@ file); a replaced photo's old files go after the row points at the new ones.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
+import asyncio
 import re
 import uuid
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from tortoise.expressions import Q
 from gamecoll.errors import AppError
 from gamecoll.models import Item
 from gamecoll.services.clock import utcnow
-from gamecoll.services.duplicates import Duplicates
+from gamecoll.services.duplicates import Duplicates, sha256_of
 from gamecoll.services.exchange_format import CellError, parse_time
 from gamecoll.services.image_checks import probe_image
 from gamecoll.services.image_workers import ImageWorkers
@@ -61,11 +60,6 @@ def _upload_checksum(photo: object) -> str | None:
     if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value):
         return value
     return None
-
-
-def item_columns(fields: ItemFields) -> dict[str, Any]:
-    """The item's columns for its cleaned fields (one column per field of ItemFields)."""
-    return dataclasses.asdict(fields)
 
 
 def _row_id(row: dict[str, Any]) -> uuid.UUID | None:
@@ -117,18 +111,19 @@ class RowImporter:
             raise RowRefused("Must be an object.")
         row_id = _row_id(row)
         try:
-            columns = item_columns(ItemFields.clean(row))
+            columns = ItemFields.clean(row).columns()
         except AppError as exc:
             raise RowRefused(exc.detail) from None
         created, updated = _times(row)
-        photo = self._photo(row.get("photo"))
+        photo = await asyncio.to_thread(self._photo, row.get("photo"))  # unpacks up to 10 MB
         existing = await self._match(row_id)
-        if photo is not None:
-            await self._check_photo(photo, existing)
+        checksum = await sha256_of(photo) if photo is not None else None
+        if photo is not None and checksum is not None:
+            await self._check_photo(photo, checksum, existing)
         original = _upload_checksum(row.get("photo"))
         if existing is None:
             return Planned(CREATE, columns, row_id, None, photo, created, updated, original)
-        same_photo = photo is None or hashlib.sha256(photo).hexdigest() in (
+        same_photo = checksum is None or checksum in (
             existing.image_sha256,
             existing.upload_sha256,
         )
@@ -156,14 +151,14 @@ class RowImporter:
             .first()
         )
 
-    async def _check_photo(self, photo: bytes, existing: Item | None) -> None:
+    async def _check_photo(self, photo: bytes, checksum: str, existing: Item | None) -> None:
         try:
-            probe_image(photo, self.images.limits)  # format, size and pixels, nothing decoded
+            # Format, size, pixels and frames from the header: nothing is decoded.
+            await asyncio.to_thread(probe_image, photo, self.images.limits)
         except AppError as exc:
             raise RowRefused(f"photo: {exc.detail}") from None
         if self.allow_duplicate:
             return
-        checksum = hashlib.sha256(photo).hexdigest()
         found = (await self.duplicates.known(self.user_id, [checksum])).get(checksum)
         if found is not None and (existing is None or found != existing.id):
             raise RowRefused(

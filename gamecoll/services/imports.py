@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -37,6 +38,8 @@ KEEP_JOBS: Final = 10
 REPORT_MAX_ROWS: Final = 10_000
 """Rows listed in a job's report (refusals first kept); the counts cover every row."""
 SAVE_EVERY: Final = 25
+SAVE_SECONDS: Final = 5.0
+"""Progress is saved every SAVE_EVERY rows, or after this long (rows with big photos)."""
 STALE_AFTER: Final = timedelta(minutes=2)
 QUEUED, RUNNING, DONE, FAILED, INTERRUPTED = "queued", "running", "done", "failed", "interrupted"
 
@@ -184,6 +187,7 @@ class ImportService:
     async def _rows(self, job: ImportJob, importer: RowImporter) -> None:
         rows = importer.source.rows()  # read in a thread, a row at a time
         number = 0
+        saved = time.monotonic()
         while True:
             row = await asyncio.to_thread(next, rows, _END)
             if row is _END:
@@ -199,8 +203,9 @@ class ImportService:
                         job.rows[index] = report
                         break
             job.processed = number
-            if number % SAVE_EVERY == 0:
+            if number % SAVE_EVERY == 0 or time.monotonic() - saved > SAVE_SECONDS:
                 await self._save(job)
+                saved = time.monotonic()
 
     async def _row(
         self, job: ImportJob, importer: RowImporter, number: int, row: object

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Any, Final
 
 from gamecoll.models import Item
+from gamecoll.services.item_details import purchase_json
+from gamecoll.services.item_rules import stored_purchase
 
 ITEMS_PATH: Final = "/collection/items"
 VERSION_LENGTH: Final = 16
@@ -60,9 +62,28 @@ def item_json(item: Item) -> dict[str, Any]:
         "platform": item.platform,
         "notes": item.notes,
         "metadata": item.metadata,
+        **details_json(item),
         "created_at": item.created_at.isoformat(),
         "updated_at": item.updated_at.isoformat(),
         "image": image_json(item),
+    }
+
+
+def details_json(item: Item) -> dict[str, Any]:
+    """Shape what a collector records about the copy (item_details.py), completeness included."""
+    return {
+        "status": item.status,
+        "region": item.region,
+        "edition": item.edition,
+        "parts": item.parts,
+        "sealed": item.sealed,
+        "graded": item.graded,
+        "completeness": item.completeness,
+        "condition": item.condition,
+        "barcode": item.barcode,
+        "purchase": purchase_json(stored_purchase(item)),
+        "quantity": item.quantity,
+        "tags": item.tags,
     }
 
 
@@ -85,10 +106,27 @@ def _made_url(column: str, suffix: str) -> str:
     return f"CASE WHEN i.{column} IS NULL THEN NULL ELSE {_url(suffix)} END"
 
 
+_PRICE_POSTGRES: Final = (
+    "(i.purchase_cents / 100)::text || '.' || lpad((i.purchase_cents % 100)::text, 2, '0')"
+)
+_PURCHASE_POSTGRES: Final = (
+    "CASE WHEN i.purchase_cents IS NULL AND i.purchase_currency IS NULL "
+    "AND i.purchase_date IS NULL AND i.purchase_source = '' THEN NULL ELSE json_build_object("
+    f"'price', CASE WHEN i.purchase_cents IS NULL THEN NULL ELSE {_PRICE_POSTGRES} END, "
+    "'currency', i.purchase_currency, 'date', to_char(i.purchase_date, 'YYYY-MM-DD'), "
+    "'source', i.purchase_source) END"
+)
+"""`purchase_json` in SQL (item_details.py): null when nothing is recorded."""
+
 ITEM_JSON_POSTGRES: Final = (
     "json_build_object("
     "'id', i.id, 'name', i.name, 'platform', i.platform, 'notes', i.notes, "
     "'metadata', i.metadata, "
+    "'status', i.status, 'region', i.region, 'edition', i.edition, 'parts', i.parts, "
+    "'sealed', i.sealed, 'graded', i.graded, 'completeness', i.completeness, "
+    "'condition', i.condition, 'barcode', i.barcode, "
+    f"'purchase', {_PURCHASE_POSTGRES}, "
+    "'quantity', i.quantity, 'tags', i.tags, "
     f"'created_at', {_iso_utc('i.created_at')}, "
     f"'updated_at', {_iso_utc('i.updated_at')}, "
     "'image', CASE WHEN coalesce(i.image_sha256, '') = '' OR i.image_content_type IS NULL "

@@ -43,7 +43,7 @@ from gamecoll.services.item_files import (
     keys_of,
 )
 from gamecoll.services.item_pages import ItemPage, JsonPage
-from gamecoll.services.item_rules import PAGE_DEFAULT, ItemFields
+from gamecoll.services.item_rules import PAGE_DEFAULT, ItemFields, item_columns
 from gamecoll.storage import Storage, StoredFile
 
 log = logging.getLogger("gamecoll.items")
@@ -202,10 +202,7 @@ class ItemService:
             return await Item.create(
                 id=uuid.uuid4(),
                 user_id=user_id,
-                name=fields.name,
-                platform=fields.platform,
-                notes=fields.notes,
-                metadata=fields.metadata,
+                **fields.columns(),
                 created_at=now,
                 updated_at=now,
                 **_image_columns(keys, processed),
@@ -220,14 +217,15 @@ class ItemService:
             raise
 
     async def update(self, *, item: Item, changes: Mapping[str, Any]) -> Item:
-        """Change the text fields of an item (cleaned by `clean_changes`), not its image."""
+        """Change the fields of an item (cleaned by `clean_changes`), not its image."""
         if not changes:
             return item
-        for key, value in changes.items():
+        columns = item_columns(changes, current=item)
+        for key, value in columns.items():
             setattr(item, key, value)
         item.updated_at = utcnow()
         await Item.filter(id=item.id, user_id=item.user_id).update(
-            **dict(changes), updated_at=item.updated_at
+            **columns, updated_at=item.updated_at
         )
         return item
 

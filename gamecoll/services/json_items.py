@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any, Final, Protocol
 
 from gamecoll.errors import ValidationFailed
-from gamecoll.services.exchange_format import FORMAT_NAME
+from gamecoll.services.exchange_format import FORMAT_NAME, FORMAT_VERSION
 
 ROW_MAX_BYTES: Final = 256 * 1024
 _CHUNK: Final = 64 * 1024
@@ -127,6 +127,8 @@ class JsonItems:
     def _find_items(self) -> None:
         """Skip to the `items` list of the top object, checking `format` on the way."""
         while True:
+            if self._peek() == "}":
+                raise bad_file("The JSON file has no `items` list.")
             key = self._value("A key of the JSON file")
             if not isinstance(key, str):
                 raise bad_file("The JSON file is not valid: a key is not a string.")
@@ -137,6 +139,11 @@ class JsonItems:
             value = self._value(f"The value of {key!r}")
             if key == "format" and value != FORMAT_NAME:
                 raise bad_file(f"The JSON file's format is {value!r}, not {FORMAT_NAME!r}.")
+            if key == "version" and (type(value) is not int or value != FORMAT_VERSION):
+                raise bad_file(
+                    f"The JSON file's version is {value!r}; this server reads version "
+                    f"{FORMAT_VERSION}."
+                )
             if self._peek() == "}":
                 raise bad_file("The JSON file has no `items` list.")
             self._expect(",", f"after the value of {key!r}")

@@ -20,9 +20,11 @@ class _Sink:
 
     def __init__(self) -> None:
         self._parts: list[bytes] = []
+        self.size = 0
 
     def write(self, data: bytes) -> int:
         self._parts.append(bytes(data))
+        self.size += len(data)
         return len(data)
 
     def flush(self) -> None:
@@ -31,6 +33,7 @@ class _Sink:
     def take(self) -> bytes:
         data = b"".join(self._parts)
         self._parts.clear()
+        self.size = 0
         return data
 
 
@@ -53,6 +56,11 @@ class ZipStream:
             info.file_size = size  # lets zipfile pick ZIP64 headers for a big entry up front
         entry: IO[bytes] = self._zip.open(info, "w", force_zip64=size is None)
         return entry
+
+    @property
+    def buffered(self) -> int:
+        """How many bytes wait to be taken."""
+        return self._sink.size
 
     def take(self) -> bytes:
         """The bytes written since the last call."""

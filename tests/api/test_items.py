@@ -13,9 +13,7 @@ import pytest
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 from tortoise.backends.sqlite.client import SqliteClient
 
-from gamecoll.services.item_rules import (
-    METADATA_MAX_BYTES,
-)
+from gamecoll.services.item_rules import DERIVED_FIELDS, ITEM_FIELDS, METADATA_MAX_BYTES
 from tests import images as make
 from tests.api.items_support import (
     FILES_PER_IMAGE,
@@ -39,7 +37,21 @@ def db_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-ITEM_KEYS = {"id", "name", "platform", "notes", "metadata", "created_at", "updated_at", "image"}
+ITEM_KEYS = {"id", *ITEM_FIELDS, *DERIVED_FIELDS, "created_at", "updated_at", "image"}
+DETAIL_DEFAULTS = {
+    "status": "owned",
+    "region": None,
+    "edition": "",
+    "parts": [],
+    "sealed": False,
+    "graded": None,
+    "completeness": "unknown",
+    "condition": None,
+    "barcode": None,
+    "purchase": None,
+    "quantity": 1,
+    "tags": [],
+}
 
 
 async def test_create_returns_the_item_and_get_shows_it(client: httpx.AsyncClient) -> None:
@@ -62,6 +74,7 @@ async def test_create_returns_the_item_and_get_shows_it(client: httpx.AsyncClien
     assert item["notes"] == "Boxed.\nWith the map."
     assert item["metadata"] == body["metadata"]
     assert item["image"] is None
+    assert {key: item[key] for key in DETAIL_DEFAULTS} == DETAIL_DEFAULTS
     assert datetime.fromisoformat(item["created_at"]).tzinfo is not None
     assert item["updated_at"] == item["created_at"]
     assert response.headers["location"] == f"{ITEMS}/{item['id']}"

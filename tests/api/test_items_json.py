@@ -26,6 +26,24 @@ def db_kind(request: pytest.FixtureRequest) -> str:
 
 AWKWARD_NAME = 'Quotes " and \\ backslash, ünïcödé, emoji 🎮, </script>'
 AWKWARD_TEXT = AWKWARD_NAME + ", tab\t, newline\n"
+FULL_DETAILS: dict[str, object] = {
+    "status": "for_trade",
+    "region": "pal",
+    "edition": AWKWARD_NAME,
+    "parts": ["inserts", "manual", "box", "game"],
+    "sealed": True,
+    "graded": {"company": 'V"G<A>', "grade": "85+ NM"},
+    "condition": "near_mint",
+    "barcode": "4006381333931",
+    "purchase": {
+        "price": "1234567.5",
+        "currency": "eur",
+        "date": "0999-12-31",
+        "source": AWKWARD_NAME,
+    },
+    "quantity": 999,
+    "tags": ["RPG", "Ünïcödé", "rpg", AWKWARD_NAME[:40]],
+}
 
 
 async def _listed(client: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, object]]:
@@ -53,11 +71,21 @@ async def test_every_listed_item_equals_its_own_answer(client: httpx.AsyncClient
             "text": AWKWARD_TEXT,
         },
     )
+    await create(client, headers, name="Details", **FULL_DETAILS)
+    await create(
+        client,
+        headers,
+        name="Partly",
+        parts=["manual", "game"],
+        purchase={"source": "Gift"},
+        tags=["Solo"],
+    )
+    await create(client, headers, name="Cents", purchase={"price": "0.05", "currency": "jpy"})
     await create_with_image(client, headers, make.plain_jpeg(), name="With a photo")
     await create_with_image(client, headers, make.png_with_alpha(), name="PNG", notes="")
 
     listed = await _listed(client, headers)
-    assert len(listed) == 4
+    assert len(listed) == 7
     for entry in listed:
         own = await client.get(f"{ITEMS}/{entry['id']}", headers=headers)
         assert own.status_code == 200
@@ -65,6 +93,9 @@ async def test_every_listed_item_equals_its_own_answer(client: httpx.AsyncClient
     assert [entry["name"] for entry in listed] == [
         "PNG",
         "With a photo",
+        "Cents",
+        "Partly",
+        "Details",
         AWKWARD_NAME,
         "Bare",
     ]
@@ -73,6 +104,30 @@ async def test_every_listed_item_equals_its_own_answer(client: httpx.AsyncClient
     assert isinstance(image, dict)
     version = str(image["sha256"])[:16]
     assert image["thumbnail_url"] == f"{ITEMS}/{with_photo['id']}/thumbnail?v={version}"
+    by_name = {entry["name"]: entry for entry in listed}
+    assert by_name["Partly"]["purchase"] == {
+        "price": None,
+        "currency": None,
+        "date": None,
+        "source": "Gift",
+    }
+    assert by_name["Partly"]["completeness"] == "loose"
+    assert by_name["Cents"]["purchase"] == {
+        "price": "0.05",
+        "currency": "JPY",
+        "date": None,
+        "source": "",
+    }
+    details = by_name["Details"]
+    assert details["purchase"] == {
+        "price": "1234567.50",
+        "currency": "EUR",
+        "date": "0999-12-31",
+        "source": AWKWARD_NAME,
+    }
+    assert details["graded"] == FULL_DETAILS["graded"]
+    assert details["tags"] == ["RPG", "Ünïcödé", AWKWARD_NAME[:40]]
+    assert details["completeness"] == "graded"
 
 
 async def test_timestamps_read_alike_with_and_without_microseconds(

@@ -136,6 +136,10 @@ def test_every_scenario_is_present_and_well_formed(smoke_results: dict[str, Any]
             assert entry["after"]["processes"] >= 2  # the server and its image workers
         elif name == "upload_cpu_floor":
             assert entry["server_cpu_ms_per_upload"] > 0 and entry["bare_pillow_cpu_ms"] > 0
+        elif name == "export_zip":
+            assert entry["zip_entries"] == entry["items"] + 1 and entry["export_mb_per_s"] > 0
+            assert 0 < entry["idle_rss_mib"] <= entry["peak_rss_mib"]
+            assert entry["plain_copy"]["mb_per_s"] > 0
         elif name == "memory":
             assert entry["requests"] >= smoke_results["plan"]["memory_requests"]
             assert entry["rss_after_warmup_kib"] > 0 and entry["rss_after_requests_kib"] > 0
@@ -155,7 +159,7 @@ def test_every_scenario_is_present_and_well_formed(smoke_results: dict[str, Any]
 def test_targets_list_every_target_with_its_verdict(smoke_results: dict[str, Any]) -> None:
     targets = smoke_results["targets"]
     names = [t["name"] for t in targets]
-    assert len(names) == len(set(names)) == 12 + len(WORKER_TARGETS)
+    assert len(names) == len(set(names)) == 13 + len(WORKER_TARGETS)
     for target in targets:
         assert set(target) >= TARGET_FIELDS, target
         assert isinstance(target["met"], bool)

@@ -451,14 +451,16 @@ def test_sigterm_during_uploads_loses_no_upload_and_leaves_no_stray_file(
     cluster.ensure_running()
     victim = 1
     server = cluster.instances[victim]
-    image = png(256, 256)
     with cluster.client() as web:
         auth = bearer(register(web))
     mark = cluster.nginx.mark()
 
     def upload(client: httpx.Client, number: int) -> tuple[int, str]:
         response = client.post(
-            "/collection/items", json=item_body(f"upload-{number}", image), headers=auth
+            # A photo of its own each time: the same one again would be a duplicate (409).
+            "/collection/items",
+            json=item_body(f"upload-{number}", png(256, 256)),
+            headers=auth,
         )
         item_id = response.json().get("id", "") if response.status_code == 201 else response.text
         return response.status_code, item_id
