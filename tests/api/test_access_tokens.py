@@ -134,7 +134,7 @@ async def test_images_upload_adds_items_with_photos_and_nothing_else(
     photo = base64.b64encode(plain_jpeg()).decode()
     made = await client.post(ITEMS, json={"name": "Mother 3", "image": photo}, headers=upload)
     assert made.status_code == 201 and made.json()["image"] is not None
-    files = {"image": ("cart.jpg", plain_jpeg(), "image/jpeg")}
+    files = {"image": ("cart.jpg", plain_jpeg(colour=(30, 90, 200)), "image/jpeg")}
     form = await client.post(ITEMS, data={"name": "Earthbound"}, files=files, headers=upload)
     assert form.status_code == 201
     bare = await client.post(ITEMS, json={"name": "No photo"}, headers=upload)
