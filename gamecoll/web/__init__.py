@@ -16,7 +16,17 @@ __all__ = ["register_web"]
 def register_web(app: Sanic[Any, Any]) -> None:
     """Mount the pages and make page errors answer in HTML."""
     # Importing the page modules adds their routes to the blueprint.
-    from gamecoll.web import auth, gallery, recovery, settings, static, verification  # noqa: F401
+    from gamecoll.web import (  # noqa: F401
+        auth,
+        gallery,
+        gallery_item,
+        gallery_photo,
+        gallery_upload,
+        recovery,
+        settings,
+        static,
+        verification,
+    )
 
     app.ctx.web_renderer = Renderer()
     app.blueprint(bp)
