@@ -22,6 +22,7 @@ from gamecoll.http.links import public_base
 from gamecoll.services.sessions import SessionService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, current_principal, form_text, go, is_htmx, safe_next
+from gamecoll.web.relogin import draft_from_login, resume_page
 from gamecoll.web.rendering import renderer
 
 NOTICES = {
@@ -41,6 +42,7 @@ def _auth_page(
     message: str = "",
     status: int = 200,
     headers: dict[str, str] | None = None,
+    draft: dict[str, Any] | None = None,
 ) -> HTTPResponse:
     """Render the login or register page, or just its form for htmx."""
     template = f"auth/_{page}_form.html" if is_htmx(request) else f"auth/{page}.html"
@@ -51,6 +53,9 @@ def _auth_page(
         message=message,
         next=safe_next(values.get("next")),
         notice=NOTICES.get(request.args.get("notice", ""), ""),
+        # An ended session is news to act on, not a success.
+        notice_kind="info" if request.args.get("notice") == "ended" else "ok",
+        draft=draft,
     )
     return renderer(request).response(template, ctx, status=status, headers=headers)
 
@@ -65,7 +70,12 @@ async def login_page(request: Request) -> HTTPResponse:
 
 
 def _form_error(
-    request: Request, *, page: str, values: dict[str, str], error: AppError
+    request: Request,
+    *,
+    page: str,
+    values: dict[str, str],
+    error: AppError,
+    draft: dict[str, Any] | None = None,
 ) -> HTTPResponse:
     """Show the form again with the error: next to its fields, or as one message."""
     return _auth_page(
@@ -76,6 +86,7 @@ def _form_error(
         message="" if error.fields else error.detail,
         status=error.status,
         headers=error.headers,
+        draft=draft,
     )
 
 
@@ -93,8 +104,12 @@ async def login_submit(request: Request) -> HTTPResponse:
             user_agent=user_agent(request),
         )
     except (ValidationFailed, InvalidCredentials, RateLimited, AccountDisabled) as exc:
-        return _form_error(request, page="login", values=values, error=exc)
+        draft = draft_from_login(form)
+        return _form_error(request, page="login", values=values, error=exc, draft=draft)
     request.ctx.new_tokens = tokens
+    draft = draft_from_login(form)
+    if draft is not None:  # a form refused because the session had ended: send it now
+        return resume_page(request, tokens, draft)
     return go(request, safe_next(values["next"]))
 
 

@@ -6,6 +6,7 @@ from sanic import HTTPResponse, Request, redirect
 
 from gamecoll.errors import AppError
 from gamecoll.web.common import from_htmx, here, is_htmx, login_url, path_of
+from gamecoll.web.relogin import relogin_page
 from gamecoll.web.rendering import PAGE_HEADERS, renderer
 
 TITLES = {
@@ -40,7 +41,11 @@ def render_error(request: Request, error: AppError) -> HTTPResponse:
         notice = "ended" if error.code == "invalid_token" else ""
         target = login_url(_came_from(request), notice=notice)
         if from_htmx(request):
-            return HTTPResponse(status=200, headers={**PAGE_HEADERS, "hx-redirect": target})
+            # app.js opens its login dialog and makes the request again; nothing is swapped,
+            # so the typed text and the chosen photos stay. A page without it goes to login.
+            return HTTPResponse(status=401, headers={**PAGE_HEADERS, "hx-reswap": "none"})
+        if request.method == "POST" and request.path != "/logout":
+            return relogin_page(request, error)
         return redirect(target, status=303, headers=dict(PAGE_HEADERS))
     if error.code == "email_unverified":
         # The settings page says why, and has the button for a new link.

@@ -31,11 +31,12 @@ HTMX_CONFIG: Final[dict[str, Any]] = {
     "selfRequestsOnly": True,
     "reportValidityOfForms": True,
     # htmx 2 drops 4xx/5xx answers by default: swap them (forms with their errors, or the
-    # error fragment the server retargets to #flash), and still flag them as errors.
+    # error fragment the server retargets to #flash). They are answers the page shows, not
+    # failures: `error: False` keeps htmx from logging each one as a console error.
     "responseHandling": [
         {"code": "204", "swap": False},
         {"code": "[23]..", "swap": True},
-        {"code": "[45]..", "swap": True, "error": True},
+        {"code": "[45]..", "swap": True, "error": False},
     ],
 }
 
