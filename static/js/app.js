@@ -72,6 +72,11 @@
   function loginAgain() {
     if (relogin) return relogin;
     var dialog = document.getElementById("relogin");
+    var template = document.getElementById("relogin-template");
+    if (!dialog && template) {
+      document.body.appendChild(template.content.cloneNode(true));
+      dialog = document.getElementById("relogin");
+    }
     if (!dialog || typeof dialog.showModal !== "function") {
       window.location.assign("/login?notice=ended");
       return Promise.resolve(false);
@@ -85,9 +90,11 @@
         dialog.removeEventListener("close", onClose);
         relogin = null;
         if (dialog.open) dialog.close();
+        dialog.remove();
         resolve(result);
       }
       async function onSubmit(event) {
+        if (event.submitter && event.submitter.getAttribute("formmethod") === "dialog") return;
         event.preventDefault();
         var button = form.querySelector('button[type="submit"]');
         button.disabled = true;
@@ -122,7 +129,7 @@
   // chosen files stay in the page); after logging in again the same request is made again.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
-    if (xhr.status !== 401 || !document.getElementById("relogin")) return;
+    if (xhr.status !== 401) return;
     event.detail.shouldSwap = false;
     var config = event.detail.requestConfig || {};
     var elt = config.elt || event.detail.elt;
