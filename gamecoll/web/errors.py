@@ -9,6 +9,9 @@ from gamecoll.web.common import from_htmx, here, is_htmx, login_url, path_of
 from gamecoll.web.relogin import relogin_page
 from gamecoll.web.rendering import PAGE_HEADERS, renderer
 
+# Marks a 401 that means "log in again" (a wrong password in the login form is a 401 too).
+SESSION_ENDED_HEADER = "x-session-ended"
+
 TITLES = {
     400: "Bad request",
     403: "Not allowed",
@@ -43,7 +46,8 @@ def render_error(request: Request, error: AppError) -> HTTPResponse:
         if from_htmx(request):
             # app.js opens its login dialog and makes the request again; nothing is swapped,
             # so the typed text and the chosen photos stay. A page without it goes to login.
-            return HTTPResponse(status=401, headers={**PAGE_HEADERS, "hx-reswap": "none"})
+            headers = {**PAGE_HEADERS, "hx-reswap": "none", SESSION_ENDED_HEADER: "true"}
+            return HTTPResponse(status=401, headers=headers)
         if request.method == "POST" and request.path != "/logout":
             return relogin_page(request, error)
         return redirect(target, status=303, headers=dict(PAGE_HEADERS))

@@ -27,6 +27,10 @@ HTMX_CONFIG: Final[dict[str, Any]] = {
     # Pages hold private data: never keep snapshots in sessionStorage; history restore asks the
     # server again, without HX-Request, so it gets the full page.
     "historyCacheSize": 0,
+    # htmx copies these from an element to its same-id successor while settling; copying a
+    # `style` attribute is an inline style the CSP refuses (the pages never set one, but an
+    # extension or a test tool may), so only class and size are settled.
+    "attributesToSettle": ["class", "width", "height"],
     "historyRestoreAsHxRequest": False,
     "selfRequestsOnly": True,
     "reportValidityOfForms": True,

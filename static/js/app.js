@@ -129,7 +129,7 @@
   // chosen files stay in the page); after logging in again the same request is made again.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
-    if (xhr.status !== 401) return;
+    if (xhr.status !== 401 || xhr.getResponseHeader("X-Session-Ended") !== "true") return;
     event.detail.shouldSwap = false;
     var config = event.detail.requestConfig || {};
     var elt = config.elt || event.detail.elt;
@@ -182,7 +182,7 @@
   // swapped into the page: say what happened instead.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
-    if (xhr.status < 400 || xhr.status === 401) return;
+    if (xhr.status < 400 || xhr.getResponseHeader("X-Session-Ended") === "true") return;
     var type = xhr.getResponseHeader("Content-Type") || "";
     if (type.indexOf("text/html") !== 0 || !xhr.responseText) {
       event.detail.shouldSwap = false;

@@ -201,7 +201,7 @@
         continue;
       }
       var xhr = await sendPart(form, file, i, files.length, rows[i]);
-      if (xhr.status === 401 && window.gamecoll.loginAgain) {
+      if (xhr.status === 401 && xhr.getResponseHeader("X-Session-Ended") === "true") {
         var again = await window.gamecoll.loginAgain();
         if (again) xhr = await sendPart(form, file, i, files.length, rows[i]);
       }
@@ -293,7 +293,9 @@
     card.scrollIntoView({ block: "center" });
     if (link) link.focus({ preventScroll: true });
   }
-  focusReturnedCard();
+  // After the browser's own scroll to the fragment (which leaves focus on the body).
+  if (document.readyState === "complete") focusReturnedCard();
+  else window.addEventListener("load", function () { window.setTimeout(focusReturnedCard, 0); });
 
   // Leaving the grid for a game: this history entry becomes "the grid down to that card", so
   // Back (which reloads: pages are not cached) lands on it too.

@@ -62,6 +62,7 @@ class AxeWatch:
     _wanted: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
     _checker: BrowserContext | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def start(self) -> None:
         if self.javascript:
@@ -86,6 +87,10 @@ class AxeWatch:
 
     async def check_now(self) -> None:
         """Check the page as it is now (a page that navigates meanwhile is checked on load)."""
+        async with self._lock:  # one axe run at a time per page
+            await self._check()
+
+    async def _check(self) -> None:
         if self.page.is_closed():
             return
         url = self.page.url

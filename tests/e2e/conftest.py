@@ -130,7 +130,7 @@ class Browsers:
         def on_console(message: Any) -> None:
             text = message.text
             if "Content Security Policy" in text or "Content-Security-Policy" in text:
-                tab.problems.append(f"CSP: {text}")
+                tab.problems.append(f"CSP: {text} at {message.location} on {tab.page.url}")
             elif message.type == "error" and not meant(tab, text, message.location):
                 tab.problems.append(f"console error: {text} at {message.location}")
 

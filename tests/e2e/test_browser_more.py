@@ -88,7 +88,7 @@ async def test_without_javascript(browsers: Browsers, live: LiveApp, tmp_path: P
     await page.reload()
     await expect(page.get_by_text("Your games")).to_be_visible()
     await expect(page.get_by_text("Deleted “Pokémon Red”.")).to_have_count(0)  # said once
-    await page.get_by_role("button", name="Log out").click()
+    await page.get_by_role("button", name="Log out", exact=True).click()
     await expect(page.get_by_text("You are logged out.")).to_be_visible()
 
 

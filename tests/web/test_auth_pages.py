@@ -211,6 +211,7 @@ async def test_ended_session_during_htmx_asks_to_log_in_again(
         # 401 and nothing to swap: app.js opens its login dialog and makes the request again.
         assert ended.status_code == 401
         assert ended.headers["hx-reswap"] == "none"
+        assert ended.headers["x-session-ended"] == "true"
         assert ended.text == ""
         # Without htmx it is a plain redirect.
         await other.login(member.email)
