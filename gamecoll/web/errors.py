@@ -5,6 +5,7 @@ from __future__ import annotations
 from sanic import HTTPResponse, Request, redirect
 
 from gamecoll.errors import AppError
+from gamecoll.http.limits import size_text
 from gamecoll.web.common import from_htmx, here, is_htmx, login_url, path_of
 from gamecoll.web.relogin import relogin_page
 from gamecoll.web.rendering import PAGE_HEADERS, renderer
@@ -61,6 +62,10 @@ def render_error(request: Request, error: AppError) -> HTTPResponse:
     message = error.detail
     if error.status == 403 and error.code == "csrf_failed":
         message = "This form has expired or came from another site. Reload the page and try again."
+    if error.status == 413 and request.path.startswith("/gallery"):
+        # Refused before it was read: say the limit people choose photos by.
+        limit = size_text(request.app.ctx.settings.max_image_bytes)
+        message = f"{message} Each photo can be at most {limit}: go back and choose a smaller one."
     values = {
         "title": title,
         "message": message,

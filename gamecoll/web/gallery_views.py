@@ -82,7 +82,9 @@ def detail(item: Item) -> dict[str, Any]:
         display = image["display_url"]
         srcset = f"{image['raw_url']} {width}w"
         if display and (shown_width, shown_height) != (width, height):
-            srcset = f"{display} {shown_width}w, {srcset}"
+            srcset = f"{display} {shown_width}w, {srcset}"  # the original only for zoom
+        elif display:
+            srcset = f"{display} {width}w"  # as large as the original: never fetch that
         photo = {
             "src": display or image["raw_url"],
             "srcset": srcset,

@@ -164,6 +164,25 @@
   }
   localTimes(document);
 
+  // A file dropped where no page takes it would make the browser open it and leave the app:
+  // refuse such drops everywhere (the gallery's script takes the ones it wants).
+  function dropsFiles(event) {
+    var types = event.dataTransfer ? Array.prototype.slice.call(event.dataTransfer.types) : [];
+    var target = event.target;
+    var onInput = target instanceof HTMLInputElement && target.type === "file";
+    return types.indexOf("Files") >= 0 && !onInput;
+  }
+  ["dragover", "drop"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (!dropsFiles(event)) return;
+      event.preventDefault();
+      if (name === "dragover" && event.dataTransfer && !document.getElementById("images") &&
+          !document.getElementById("photo-file")) {
+        event.dataTransfer.dropEffect = "none";
+      }
+    });
+  });
+
   // Every htmx request carries this session's CSRF token.
   document.body.addEventListener("htmx:configRequest", function (event) {
     var token = csrfToken();

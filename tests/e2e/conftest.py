@@ -68,6 +68,13 @@ def chromium_or_skip() -> Path:
     unavailable(HOWTO)
 
 
+# The two sizes every gallery item is checked at: a laptop, and a phone with a 3x screen.
+SIZES: dict[str, dict[str, Any]] = {
+    "desktop": {"width": 1366, "height": 900},
+    "phone": {"width": 390, "height": 844, "mobile": True, "scale": 3},
+}
+
+
 @dataclass
 class Tab:
     """A page, with what it logged and fetched."""
@@ -113,6 +120,8 @@ class Browsers:
         color_scheme: str = "light",
         mobile: bool = False,
         accept_dialogs: bool = True,
+        scale: float = 1,
+        timezone: str = "UTC",
     ) -> Tab:
         context = await self.browser.new_context(
             viewport={"width": width, "height": height},
@@ -121,7 +130,8 @@ class Browsers:
             is_mobile=mobile,
             has_touch=mobile,
             locale="en-GB",
-            timezone_id="UTC",
+            timezone_id=timezone,
+            device_scale_factor=scale,
         )
         context.set_default_timeout(TIMEOUT_MS)
         page = await context.new_page()
