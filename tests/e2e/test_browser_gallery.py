@@ -363,7 +363,7 @@ async def end_other_sessions(browsers: Browsers, email: str) -> None:
     await log_in(other, email)
     await other.goto("/settings")
     await other.page.get_by_role("button", name="Sign out everywhere else").click()
-    await expect(other.page.get_by_text("Every other session")).to_be_visible()
+    await expect(other.page.get_by_text("Every other session has been signed out.")).to_be_visible()
 
 
 @pytest.mark.parametrize("size", SIZES)
