@@ -50,6 +50,7 @@ async def test_without_javascript(browsers: Browsers, live: LiveApp, tmp_path: P
     await page.get_by_label("Password").fill("wrong password")
     await page.get_by_role("button", name="Log in").click()
     await expect(page.get_by_text("The email, username or password is not right.")).to_be_visible()
+    await expect(page.get_by_label("Password")).to_be_focused()  # where to act next
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Log in").click()
     await expect(page).to_have_url(re.compile(r"/settings$"))
