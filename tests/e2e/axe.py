@@ -5,6 +5,7 @@ It is run through Playwright's evaluate (DevTools protocol), which the pages' CS
 govern. A page with JavaScript switched off cannot run it (its timers are stopped): its DOM is
 copied, as it is, into a checker page of the same size with scripts blocked and the same
 styles, and checked there. Every rule runs (WCAG A/AA, 2.2 and best practices), any impact.
+The vendored API documentation UIs under /docs are not gamecoll's pages and are left out.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, BrowserContext, Error, Page, Route
 
@@ -27,6 +29,8 @@ AXE_HOWTO = (
     "(npm ci in tools/axe-core)."
 )
 SETTLE_SECONDS = 0.15
+# Third-party UIs served as they come from npm (Swagger UI, ReDoc): not gamecoll's pages.
+NOT_OURS = ("/docs",)
 RUN = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
   return result.violations.map(v => ({
@@ -59,6 +63,7 @@ class AxeWatch:
     color_scheme: str
     found: list[str] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
     _wanted: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
     _checker: BrowserContext | None = None
@@ -94,6 +99,9 @@ class AxeWatch:
         if self.page.is_closed():
             return
         url = self.page.url
+        if urlsplit(url).path.startswith(NOT_OURS):
+            self.skipped.append(url)
+            return
         try:
             if self.javascript:
                 violations = await self._in_page()
