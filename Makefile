@@ -51,10 +51,10 @@ format: $(STAMP_DEV) ## Format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(STAMP_DEV) deploy-tools api-tools browser lint typecheck ## Lint, type-check and run every test (CI=true: nothing may skip)
+test: $(STAMP_DEV) deploy-tools api-tools axe-tools browser lint typecheck ## Lint, type-check and run every test (CI=true: nothing may skip)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP_DEV) deploy-tools api-tools browser ## Only the tests, without lint and type-check
+test-fast: $(STAMP_DEV) deploy-tools api-tools axe-tools browser ## Only the tests, without lint and type-check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lock: $(STAMP_DEV) ## Re-pin requirements*.lock with hashes from pyproject.toml
@@ -75,4 +75,4 @@ vendor-docs: ## Refresh static/vendor/swagger-ui and static/vendor/redoc from th
 	rm -rf .vendor-tmp
 
 clean: ## Remove the virtual environments and caches (keeps var/)
-	rm -rf $(VENV) $(DEPLOY_VENV) $(API_TS_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEPLOY_VENV) $(API_TS_DIR)/node_modules $(AXE_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache

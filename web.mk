@@ -3,7 +3,31 @@
 HTMX_SPEC ?= 2.0.x
 HTMX_DIR := static/vendor/htmx
 
-.PHONY: htmx screenshots browser
+.PHONY: htmx screenshots browser axe-tools
+
+# axe-core for the browser tests' accessibility check (tests/e2e/axe.py), pinned with its
+# sha512 in tools/axe-core/package-lock.json (no registry URLs in it); only the tests use it,
+# the app never serves it. Installed once, and again when the lock file changes.
+AXE_DIR := tools/axe-core
+AXE_STAMP := $(AXE_DIR)/node_modules/.installed
+AXE_CORE_JS := $(CURDIR)/$(AXE_DIR)/node_modules/axe-core/axe.min.js
+export AXE_CORE_JS
+
+axe-tools: $(AXE_STAMP) ## Install axe-core for the browser tests' accessibility check
+
+$(AXE_STAMP): $(AXE_DIR)/package.json $(AXE_DIR)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get install -y -qq --no-install-recommends npm >/dev/null 2>&1 \
+			|| { apt-get update -qq && apt-get install -y -qq --no-install-recommends npm; }; \
+		else \
+			echo "axe-tools: npm is needed for axe-core: sudo apt-get install npm" >&2; \
+			exit 1; \
+		fi; }
+	@# npm ci installs exactly the locked package and checks its sha512.
+	cd $(AXE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	test -f $(AXE_CORE_JS)
+	touch $@
 
 # The browser tests (tests/e2e) drive Debian's Chromium: `make test` installs it like nginx,
 # so that a newcomer's run skips nothing either.
@@ -19,10 +43,10 @@ browser: ## Install Chromium for the browser tests (apt, when missing)
 	|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -qq --no-install-recommends chromium; }
 
-screenshots: $(STAMP_DEV) ## Retake the README's screenshots (browser tests into a temporary folder, then copied to docs/screenshots)
+screenshots: $(STAMP_DEV) browser axe-tools ## Retake the README's screenshots (browser tests into a temporary folder, then copied to docs/screenshots)
 	@set -eu; \
 	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	GAMECOLL_SCREENSHOT_DIR="$$tmp" $(BIN)/python -m pytest -q tests/e2e -k "walkthrough or phone"; \
+	GAMECOLL_SCREENSHOT_DIR="$$tmp" $(BIN)/python -m pytest -q tests/e2e -k "walkthrough or phone or screenshots"; \
 	cp "$$tmp"/*.png docs/screenshots/; \
 	echo "screenshots -> docs/screenshots: $$(cd "$$tmp" && ls *.png | tr '\n' ' ')"
 

@@ -6,6 +6,15 @@ import uuid
 from typing import Any, ClassVar
 
 
+def wait_text(seconds: int) -> str:
+    """Say how long to wait, for people: "1 second", "40 seconds", "3 minutes"."""
+    seconds = max(1, int(seconds))
+    if seconds < 120:
+        return "1 second" if seconds == 1 else f"{seconds} seconds"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minutes" if minutes < 120 else f"{-(-minutes // 60)} hours"
+
+
 class AppError(Exception):
     """Base of every error the service answers on purpose."""
 
@@ -110,7 +119,7 @@ class RateLimited(AppError):
     def __init__(self, retry_after: int, message: str | None = None) -> None:
         self.retry_after = max(1, int(retry_after))
         super().__init__(
-            message or f"Too many attempts; try again in {self.retry_after} seconds.",
+            message or f"Too many attempts; try again in {wait_text(self.retry_after)}.",
             headers={"Retry-After": str(self.retry_after)},
         )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from gamecoll.errors import RateLimited
+from gamecoll.errors import RateLimited, wait_text
 from gamecoll.models import rate_limit_sql
 
 # A run of failures older than this is forgotten.
@@ -43,7 +43,7 @@ class RateLimiter:
             raise RateLimited(
                 start + window - now,
                 f"Too many {action} requests from your address; "
-                f"try again in {start + window - now} seconds.",
+                f"try again in {wait_text(start + window - now)}.",
             )
 
     async def check_account(self, *, account: str) -> None:
@@ -55,7 +55,7 @@ class RateLimiter:
             raise RateLimited(
                 wait,
                 f"Too many failed logins or password checks for this account; "
-                f"try again in {wait} seconds.",
+                f"try again in {wait_text(wait)}.",
             )
 
     async def record_failure(self, *, account: str) -> None:

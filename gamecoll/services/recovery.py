@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
-from gamecoll.errors import MailUnavailable, RateLimited, TokenInvalidError
+from gamecoll.errors import MailUnavailable, RateLimited, TokenInvalidError, wait_text
 from gamecoll.models import User
 from gamecoll.services import account_rules
 from gamecoll.services.access_tokens import AccessTokenService
@@ -33,7 +33,7 @@ async def limit_mail_to(limiter: RateLimiter, address: str) -> None:
     except RateLimited as exc:
         raise RateLimited(
             exc.retry_after,
-            f"Too many mails to this address; try again in {exc.retry_after} seconds.",
+            f"Too many mails to this address; try again in {wait_text(exc.retry_after)}.",
         ) from None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from gamecoll.errors import ValidationFailed
 from gamecoll.models import User
 from gamecoll.services import account_rules
 from gamecoll.services.activity import SecurityListener, emit
@@ -15,6 +16,7 @@ from gamecoll.services.sessions import Principal, SessionService
 # Called with the user after its row (and by cascade every row it owns) is gone,
 # to remove what it owns outside the database (image files).
 AccountCleanup = Callable[[User], Awaitable[None]]
+UNCHANGED_MESSAGE = "The new password is the same as the current one. Choose a different one."
 
 
 class UserService:
@@ -52,6 +54,9 @@ class UserService:
         """
         user = principal.user
         await self.reauth.require(principal, current_password)
+        if new_password == current_password:
+            # Nothing would change, yet every other session would end: say so instead.
+            raise ValidationFailed(UNCHANGED_MESSAGE, fields={"new_password": UNCHANGED_MESSAGE})
         account_rules.check_new_password(new_password, field="new_password")
         user.password_hash = await self.hasher.hash(new_password)
         await user.save(update_fields=["password_hash", "updated_at"])

@@ -25,6 +25,7 @@ from gamecoll.services.verification import VerificationService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, current_principal, form_text, go, is_htmx, safe_next
 from gamecoll.web.login_code import code_page
+from gamecoll.web.relogin import draft_from_login, resume_page
 from gamecoll.web.rendering import Renderer
 
 NOTICES = {
@@ -45,6 +46,7 @@ def _auth_page(
     message: str = "",
     status: int = 200,
     headers: dict[str, str] | None = None,
+    draft: dict[str, Any] | None = None,
 ) -> HTTPResponse:
     """Render the login or register page, or just its form for htmx."""
     template = f"auth/_{page}_form.html" if is_htmx(request) else f"auth/{page}.html"
@@ -55,6 +57,9 @@ def _auth_page(
         message=message,
         next=safe_next(values.get("next")),
         notice=NOTICES.get(request.args.get("notice", ""), ""),
+        # An ended session is news to act on, not a success.
+        notice_kind="info" if request.args.get("notice") == "ended" else "ok",
+        draft=draft,
     )
     return renderer.response(template, ctx, status=status, headers=headers)
 
@@ -69,7 +74,13 @@ async def login_page(request: Request, renderer: Renderer) -> HTTPResponse:
 
 
 def _form_error(
-    request: Request, renderer: Renderer, *, page: str, values: dict[str, str], error: AppError
+    request: Request,
+    renderer: Renderer,
+    *,
+    page: str,
+    values: dict[str, str],
+    error: AppError,
+    draft: dict[str, Any] | None = None,
 ) -> HTTPResponse:
     """Show the form again with the error: next to its fields, or as one message."""
     return _auth_page(
@@ -81,6 +92,7 @@ def _form_error(
         message="" if error.fields else error.detail,
         status=error.status,
         headers=error.headers,
+        draft=draft,
     )
 
 
@@ -98,7 +110,8 @@ async def login_submit(request: Request, auth: AuthService, renderer: Renderer) 
             user_agent=user_agent(request),
         )
     except (ValidationFailed, InvalidCredentials, RateLimited, AccountDisabled) as exc:
-        return _form_error(request, renderer, page="login", values=values, error=exc)
+        draft = draft_from_login(form)
+        return _form_error(request, renderer, page="login", values=values, error=exc, draft=draft)
     except MfaRequired as exc:  # the password was right: ask for the code
         methods = exc.extra.get("methods")
         return code_page(
@@ -109,6 +122,9 @@ async def login_submit(request: Request, auth: AuthService, renderer: Renderer) 
             passkey=isinstance(methods, list) and "passkey" in methods,
         )
     issue_cookies(request, tokens)
+    draft = draft_from_login(form)
+    if draft is not None:  # a form refused because the session had ended: send it now
+        return resume_page(request, tokens, draft)
     return go(request, safe_next(values["next"]))
 
 

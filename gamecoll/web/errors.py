@@ -5,8 +5,13 @@ from __future__ import annotations
 from sanic import HTTPResponse, Request, redirect
 
 from gamecoll.errors import AppError
+from gamecoll.http.limits import size_text
 from gamecoll.web.common import from_htmx, here, is_htmx, login_url, path_of
+from gamecoll.web.relogin import relogin_page
 from gamecoll.web.rendering import PAGE_HEADERS, Renderer
+
+# Marks a 401 that means "log in again" (a wrong password in the login form is a 401 too).
+SESSION_ENDED_HEADER = "x-session-ended"
 
 TITLES = {
     400: "Bad request",
@@ -40,7 +45,12 @@ def render_error(pages: Renderer, request: Request, error: AppError) -> HTTPResp
         notice = "ended" if error.code == "invalid_token" else ""
         target = login_url(_came_from(request), notice=notice)
         if from_htmx(request):
-            return HTTPResponse(status=200, headers={**PAGE_HEADERS, "hx-redirect": target})
+            # app.js opens its login dialog and makes the request again; nothing is swapped,
+            # so the typed text and the chosen photos stay. A page without it goes to login.
+            headers = {**PAGE_HEADERS, "hx-reswap": "none", SESSION_ENDED_HEADER: "true"}
+            return HTTPResponse(status=401, headers=headers)
+        if request.method == "POST" and request.path != "/logout":
+            return relogin_page(request, error)
         return redirect(target, status=303, headers=dict(PAGE_HEADERS))
     if error.code == "email_unverified":
         # The settings page says why, and has the button for a new link.
@@ -52,6 +62,10 @@ def render_error(pages: Renderer, request: Request, error: AppError) -> HTTPResp
     message = error.detail
     if error.status == 403 and error.code == "csrf_failed":
         message = "This form has expired or came from another site. Reload the page and try again."
+    if error.status == 413 and request.path.startswith("/gallery"):
+        # Refused before it was read: say the limit people choose photos by.
+        limit = size_text(request.app.ctx.settings.max_image_bytes)
+        message = f"{message} Each photo can be at most {limit}: go back and choose a smaller one."
     values = {
         "title": title,
         "message": message,

@@ -27,15 +27,20 @@ HTMX_CONFIG: Final[dict[str, Any]] = {
     # Pages hold private data: never keep snapshots in sessionStorage; history restore asks the
     # server again, without HX-Request, so it gets the full page.
     "historyCacheSize": 0,
+    # htmx copies these from an element to its same-id successor while settling; copying a
+    # `style` attribute is an inline style the CSP refuses (the pages never set one, but an
+    # extension or a test tool may), so only class and size are settled.
+    "attributesToSettle": ["class", "width", "height"],
     "historyRestoreAsHxRequest": False,
     "selfRequestsOnly": True,
     "reportValidityOfForms": True,
     # htmx 2 drops 4xx/5xx answers by default: swap them (forms with their errors, or the
-    # error fragment the server retargets to #flash), and still flag them as errors.
+    # error fragment the server retargets to #flash). They are answers the page shows, not
+    # failures: `error: False` keeps htmx from logging each one as a console error.
     "responseHandling": [
         {"code": "204", "swap": False},
         {"code": "[23]..", "swap": True},
-        {"code": "[45]..", "swap": True, "error": True},
+        {"code": "[45]..", "swap": True, "error": False},
     ],
 }
 

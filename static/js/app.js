@@ -12,12 +12,12 @@
   }
 
   // Show a message in the page's alert area (as text: never HTML).
-  function showAlert(text) {
+  function showAlert(text, kind) {
     var area = flashArea();
     if (!area) return;
     var box = document.createElement("div");
-    box.className = "alert";
-    box.setAttribute("role", "alert");
+    box.className = kind === "ok" ? "alert alert-ok" : "alert";
+    box.setAttribute("role", kind === "ok" ? "status" : "alert");
     var p = document.createElement("p");
     p.textContent = text;
     var dismiss = document.createElement("button");
@@ -36,7 +36,110 @@
     if (area) area.replaceChildren();
   }
 
-  window.gamecoll = { showAlert: showAlert, clearAlert: clearAlert, csrfToken: csrfToken };
+  // -- a session that ended elsewhere: log in again in place, keep what was typed ------------
+  var relogin = null; // the pending login, shared by every request that found the session gone
+
+  function setCsrfToken(token) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) meta.setAttribute("content", token);
+    document.querySelectorAll('input[name="csrf_token"]').forEach(function (input) { input.value = token; });
+  }
+
+  // Post the dialog's form to /login as a plain form; the page it lands on carries the new
+  // session's CSRF token. Resolves with an error text, or "" when logged in.
+  async function postLogin(form) {
+    var body = new URLSearchParams();
+    body.append("username", form.elements.namedItem("username").value);
+    body.append("password", form.elements.namedItem("password").value);
+    body.append("next", "/settings");
+    var answer;
+    try {
+      answer = await fetch("/login", { method: "POST", body: body, credentials: "same-origin", redirect: "follow" });
+    } catch (error) {
+      return "The server could not be reached. Check your connection and try again.";
+    }
+    var doc = new DOMParser().parseFromString(await answer.text(), "text/html");
+    var meta = doc.querySelector('meta[name="csrf-token"]');
+    if (answer.ok && meta && !doc.getElementById("login-form")) {
+      setCsrfToken(meta.getAttribute("content") || "");
+      return "";
+    }
+    var problem = doc.querySelector("#login-form .message, #login-form .field-error, .message-error");
+    return problem ? problem.textContent.trim() : "The server answered " + answer.status + ". Please try again.";
+  }
+
+  // Open the login dialog; resolves true once logged in again, false when cancelled.
+  function loginAgain() {
+    if (relogin) return relogin;
+    var dialog = document.getElementById("relogin");
+    var template = document.getElementById("relogin-template");
+    if (!dialog && template) {
+      document.body.appendChild(template.content.cloneNode(true));
+      dialog = document.getElementById("relogin");
+    }
+    if (!dialog || typeof dialog.showModal !== "function") {
+      window.location.assign("/login?notice=ended");
+      return Promise.resolve(false);
+    }
+    var form = dialog.querySelector("form");
+    var error = dialog.querySelector(".field-error");
+    var password = form.elements.namedItem("password");
+    relogin = new Promise(function (resolve) {
+      function done(result) {
+        form.removeEventListener("submit", onSubmit);
+        dialog.removeEventListener("close", onClose);
+        relogin = null;
+        if (dialog.open) dialog.close();
+        dialog.remove();
+        resolve(result);
+      }
+      async function onSubmit(event) {
+        if (event.submitter && event.submitter.getAttribute("formmethod") === "dialog") return;
+        event.preventDefault();
+        var button = form.querySelector('button[type="submit"]');
+        button.disabled = true;
+        var problem = await postLogin(form);
+        button.disabled = false;
+        if (!problem) {
+          password.value = "";
+          done(true);
+          showAlert("You are logged in again.", "ok");
+          return;
+        }
+        error.textContent = problem;
+        error.hidden = false;
+        password.setAttribute("aria-invalid", "true");
+        password.value = "";
+        password.focus();
+      }
+      function onClose() { done(false); }
+      form.addEventListener("submit", onSubmit);
+      dialog.addEventListener("close", onClose);
+      error.hidden = true;
+      password.removeAttribute("aria-invalid");
+      dialog.showModal();
+      password.focus();
+    });
+    return relogin;
+  }
+
+  window.gamecoll = { showAlert: showAlert, clearAlert: clearAlert, csrfToken: csrfToken, loginAgain: loginAgain };
+
+  // An htmx request that found the session ended: nothing is swapped (the typed text and
+  // chosen files stay in the page); after logging in again the same request is made again.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status !== 401 || xhr.getResponseHeader("X-Session-Ended") !== "true") return;
+    event.detail.shouldSwap = false;
+    var config = event.detail.requestConfig || {};
+    var elt = config.elt || event.detail.elt;
+    var trigger = config.triggeringEvent ? config.triggeringEvent.type : "";
+    loginAgain().then(function (again) {
+      if (!again || !elt || !document.body.contains(elt)) return;
+      if (elt instanceof HTMLFormElement) elt.requestSubmit();
+      else htmx.trigger(elt, trigger && trigger !== "submit" ? trigger : "click");
+    });
+  });
 
   document.addEventListener("click", function (event) {
     var target = event.target;
@@ -50,6 +153,35 @@
     });
   }
   reveal(document);
+
+  // Times are sent in UTC; show them in the viewer's time zone.
+  var timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  function localTimes(root) {
+    root.querySelectorAll("time[data-local]").forEach(function (el) {
+      var when = new Date(el.getAttribute("datetime") || "");
+      if (!isNaN(when.getTime())) el.textContent = timeFormat.format(when);
+    });
+  }
+  localTimes(document);
+
+  // A file dropped where no page takes it would make the browser open it and leave the app:
+  // refuse such drops everywhere (the gallery's script takes the ones it wants).
+  function dropsFiles(event) {
+    var types = event.dataTransfer ? Array.prototype.slice.call(event.dataTransfer.types) : [];
+    var target = event.target;
+    var onInput = target instanceof HTMLInputElement && target.type === "file";
+    return types.indexOf("Files") >= 0 && !onInput;
+  }
+  ["dragover", "drop"].forEach(function (name) {
+    document.addEventListener(name, function (event) {
+      if (!dropsFiles(event)) return;
+      event.preventDefault();
+      if (name === "dragover" && event.dataTransfer && !document.getElementById("images") &&
+          !document.getElementById("photo-file")) {
+        event.dataTransfer.dropEffect = "none";
+      }
+    });
+  });
 
   // Every htmx request carries this session's CSRF token.
   document.body.addEventListener("htmx:configRequest", function (event) {
@@ -69,7 +201,7 @@
   // swapped into the page: say what happened instead.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
-    if (xhr.status < 400) return;
+    if (xhr.status < 400 || xhr.getResponseHeader("X-Session-Ended") === "true") return;
     var type = xhr.getResponseHeader("Content-Type") || "";
     if (type.indexOf("text/html") !== 0 || !xhr.responseText) {
       event.detail.shouldSwap = false;
@@ -96,9 +228,16 @@
     if (!document.body.contains(root)) root = root.id ? document.getElementById(root.id) : null;
     if (!root) return;
     reveal(root);
+    localTimes(root);
     var invalid = root.querySelector('[aria-invalid="true"]');
     if (invalid) {
       invalid.focus();
+      return;
+    }
+    // A form refused as a whole (a wrong password): the person acts in the password field.
+    var password = root.querySelector('.message-error ~ .field input[type="password"]');
+    if (password) {
+      password.focus();
       return;
     }
     var message = root.querySelector(".message");
@@ -108,6 +247,9 @@
     }
   });
   document.body.addEventListener("htmx:oobAfterSwap", function (event) {
-    if (event.detail.target instanceof Element) reveal(event.detail.target);
+    if (event.detail.target instanceof Element) {
+      reveal(event.detail.target);
+      localTimes(event.detail.target);
+    }
   });
 })();

@@ -88,6 +88,18 @@ async def test_password_change_checks_current_and_new(client: httpx.AsyncClient)
     )
     assert weak.status_code == 422
     assert "new_password" in error_of(weak)["fields"]
+    # The same password again: refused (it would only sign out every other session).
+    same = await client.put(
+        "/auth/password",
+        json={"current_password": PASSWORD, "new_password": PASSWORD},
+        headers=bearer(tokens),
+    )
+    assert same.status_code == 422
+    assert error_of(same)["fields"]["new_password"] == (
+        "The new password is the same as the current one. Choose a different one."
+    )
+    still = await client.get("/auth/me", headers=bearer(tokens))
+    assert still.status_code == 200  # this session was not touched
 
 
 async def test_delete_account(live: LiveApp) -> None:

@@ -22,6 +22,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from tests.conftest import LiveApp, unavailable
+from tests.e2e.axe import AXE_HOWTO, AxeWatch, axe_source
 
 CHROMIUM = Path(os.environ.get("GAMECOLL_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -44,6 +45,14 @@ HOWTO = (
     "`apt-get install -y chromium` (they are skipped without it, and fail with CI=true)."
 )
 TIMEOUT_MS = 15_000
+# The app answers some requests with these on purpose (a used or expired link, a form with
+# its errors, a wrong password, a session that ended, too many attempts); Chromium logs each
+# page or XHR that gets one as "Failed to load resource". Those lines are allowed for pages
+# and htmx/fetch requests with these statuses only: a 500, a page that is not found, or a
+# script, style or image that fails still fails the test.
+MEANT_STATUSES = {400, 401, 409, 413, 415, 422, 429}
+# htmx requests may also find a game gone (deleted elsewhere): the page says so in its alert area.
+MEANT_XHR_STATUSES = MEANT_STATUSES | {404}
 
 
 @pytest.fixture
@@ -59,6 +68,13 @@ def chromium_or_skip() -> Path:
     unavailable(HOWTO)
 
 
+# The two sizes every gallery item is checked at: a laptop, and a phone with a 3x screen.
+SIZES: dict[str, dict[str, Any]] = {
+    "desktop": {"width": 1366, "height": 900},
+    "phone": {"width": 390, "height": 844, "mobile": True, "scale": 3},
+}
+
+
 @dataclass
 class Tab:
     """A page, with what it logged and fetched."""
@@ -69,9 +85,16 @@ class Tab:
     problems: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    answers: dict[str, tuple[int, str]] = field(default_factory=dict)
+    axe: AxeWatch | None = None
 
     async def goto(self, path: str) -> None:
         await self.page.goto(self.base + path)
+
+    async def settled(self) -> None:
+        """Check the page now (axe), for states no load or htmx swap announces."""
+        if self.axe is not None:
+            await self.axe.check_now()
 
     def path(self) -> str:
         """The current URL's path and query."""
@@ -85,6 +108,7 @@ class Browsers:
 
     browser: Browser
     live: LiveApp
+    axe_js: str
     tabs: list[Tab] = field(default_factory=list)
 
     async def tab(
@@ -96,6 +120,8 @@ class Browsers:
         color_scheme: str = "light",
         mobile: bool = False,
         accept_dialogs: bool = True,
+        scale: float = 1,
+        timezone: str = "UTC",
     ) -> Tab:
         context = await self.browser.new_context(
             viewport={"width": width, "height": height},
@@ -104,7 +130,8 @@ class Browsers:
             is_mobile=mobile,
             has_touch=mobile,
             locale="en-GB",
-            timezone_id="UTC",
+            timezone_id=timezone,
+            device_scale_factor=scale,
         )
         context.set_default_timeout(TIMEOUT_MS)
         page = await context.new_page()
@@ -113,7 +140,9 @@ class Browsers:
         def on_console(message: Any) -> None:
             text = message.text
             if "Content Security Policy" in text or "Content-Security-Policy" in text:
-                tab.problems.append(f"CSP: {text}")
+                tab.problems.append(f"CSP: {text} at {message.location} on {tab.page.url}")
+            elif message.type == "error" and not meant(tab, text, message.location):
+                tab.problems.append(f"console error: {text} at {message.location}")
 
         async def on_dialog(dialog: Any) -> None:
             tab.dialogs.append(dialog.message)
@@ -127,18 +156,59 @@ class Browsers:
         page.on("console", on_console)
         page.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
         page.on("request", lambda request: tab.requests.append(request.url))
+        page.on(
+            "response",
+            lambda answer: tab.answers.__setitem__(
+                answer.url, (answer.status, answer.request.resource_type)
+            ),
+        )
         page.on("dialog", on_dialog)
+        tab.axe = AxeWatch(
+            page,
+            javascript,
+            self.browser,
+            self.axe_js,
+            {"width": width, "height": height},
+            color_scheme,
+        )
+        await tab.axe.start()
         self.tabs.append(tab)
         return tab
 
+    async def finish(self) -> None:
+        """Check every tab as the test left it (axe), then fail on anything found."""
+        for tab in self.tabs:
+            if tab.axe is not None:
+                await tab.axe.finish()
+        self.check()
+
     def check(self) -> None:
-        """Fail on CSP violations, script errors, injected scripts or off-host requests."""
+        """Fail on CSP violations, console errors, accessibility violations, injected scripts
+        or off-host requests."""
         for tab in self.tabs:
             assert tab.problems == [], tab.problems
+            violations = tab.axe.found if tab.axe else []
+            assert violations == [], "\n".join(violations)
+            checked = tab.axe is None or tab.axe.checked or tab.axe.skipped
+            assert checked, "axe checked no state of this tab"
             for url in tab.requests:
                 host = urlsplit(url).hostname
                 loopback = host in ("127.0.0.1", "localhost")
                 assert url.startswith(("data:", "blob:")) or loopback, url
+
+
+def meant(tab: Tab, text: str, location: dict[str, Any]) -> bool:
+    """Tell whether a console error is Chromium's line for an answer the app meant."""
+    if not text.startswith("Failed to load resource:"):
+        return False
+    url = str(location.get("url") or "")
+    status, kind = tab.answers.get(url, (0, ""))
+    if kind in ("xhr", "fetch") and status in MEANT_XHR_STATUSES:
+        return True
+    if kind == "document" and status in MEANT_STATUSES:
+        return True
+    # "Test connection" on the settings page calls a closed port on purpose.
+    return "net::ERR_CONNECTION_REFUSED" in text and not url.startswith(tab.base)
 
 
 @pytest.fixture(autouse=True)
@@ -147,8 +217,17 @@ def chromium() -> Path:
     return chromium_or_skip()
 
 
+@pytest.fixture(scope="session")
+def axe_js() -> str:
+    """axe-core's source, or fail (CI) or skip with how to install it."""
+    source = axe_source()
+    if source is None:
+        unavailable(AXE_HOWTO)
+    return source
+
+
 @pytest.fixture
-async def browsers(chromium: Path, live: LiveApp) -> AsyncIterator[Browsers]:
+async def browsers(chromium: Path, live: LiveApp, axe_js: str) -> AsyncIterator[Browsers]:
     """Chromium, headless, closed (with Playwright's driver) after the test."""
     executable = chromium
     async with async_playwright() as playwright:
@@ -156,9 +235,9 @@ async def browsers(chromium: Path, live: LiveApp) -> AsyncIterator[Browsers]:
             executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
         )
         try:
-            opened = Browsers(browser, live)
+            opened = Browsers(browser, live, axe_js)
             yield opened
-            opened.check()
+            await opened.finish()
         finally:
             for tab in opened.tabs:
                 with contextlib.suppress(Exception):

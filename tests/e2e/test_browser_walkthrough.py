@@ -34,14 +34,16 @@ DROP_FILES = """([files]) => {
 
 WATCH_PROGRESS = """() => {
   window.__progress = [];
-  document.body.addEventListener('htmx:xhr:progress', (event) => {
-    const box = document.getElementById('upload-progress-box');
-    window.__progress.push({
-      loaded: event.detail.loaded, total: event.detail.total,
-      shown: box ? !box.hidden : false,
-      value: Number(document.getElementById('upload-progress').value),
-    });
-  });
+  const list = document.getElementById('upload-files');
+  new MutationObserver(() => {
+    for (const row of list.querySelectorAll('li')) {
+      window.__progress.push({
+        name: row.querySelector('.file-name').textContent,
+        value: Number(row.querySelector('progress').value),
+        status: row.querySelector('.file-status').textContent,
+      });
+    }
+  }).observe(list, {subtree: true, attributes: true, childList: true, characterData: true});
   window.__samePage = true;
 }"""
 
@@ -144,15 +146,19 @@ async def upload_two_photos(tab: Tab) -> None:
     await cdp.detach()
     await expect(page.get_by_text("Added 2 games.")).to_be_visible()
     progress = await page.evaluate("window.__progress")
-    assert progress, "no upload progress events"
-    assert any(0 < p["loaded"] < p["total"] for p in progress), progress
-    assert all(p["shown"] for p in progress)
-    assert progress[-1]["value"] == 100
+    assert progress, "no upload progress shown"
+    for name in ("Final Fantasy VII.png", "Tekken 3.png"):  # each photo's own bar moved
+        values = [p["value"] for p in progress if p["name"] == name]
+        assert any(0 < value < 100 for value in values), progress
+        assert values[-1] == 100
+    # A result per photo.
+    rows = page.locator("#upload-files li")
+    await expect(rows).to_have_count(2)
+    await expect(rows.locator(".file-status")).to_have_text(["Added", "Added"])
     assert await page.evaluate("window.__samePage") is True  # no reload: cards came by htmx
     names = await page.locator("#grid .card-name").all_inner_texts()
     assert names == ["Tekken 3", "Final Fantasy VII"]
     await expect(page.locator("#grid img").first).to_have_attribute("alt", "Photo of Tekken 3")
-    await expect(page.locator("#upload-progress-box")).to_be_hidden()
 
 
 async def search(tab: Tab) -> None:
@@ -218,7 +224,7 @@ async def detail_and_keyboard(tab: Tab) -> None:
     await page.go_back()  # history restore asks the server for the whole page
     await expect(page.locator("#item-title")).to_have_text("Game 31")
     await page.keyboard.press("Escape")
-    await expect(page).to_have_url(re.compile(r"/gallery$"))
+    await back_on_the_card(tab, "Game 31")
     await page.goto(game31)  # a shared link opens directly
     await expect(page.locator("#item-title")).to_have_text("Game 31")
 
@@ -247,7 +253,20 @@ async def edit_in_place(tab: Tab) -> None:
     await expect(page.get_by_text("Saved.")).to_be_visible()
     await expect(page.locator(".notes")).to_have_text("Boxed, with the map.\nSecond line.")
     await page.keyboard.press("Escape")
-    await expect(page).to_have_url(re.compile(r"/gallery$"))
+    await back_on_the_card(tab, "Game 31: Special Edition")
+    await tab.goto("/gallery")
+
+
+async def back_on_the_card(tab: Tab, name: str) -> None:
+    """Back on the grid at the game's card, focused, with every card above it loaded."""
+    page = tab.page
+    await expect(page).to_have_url(re.compile(r"/gallery\?at=[0-9a-f-]{36}#item-[0-9a-f-]{36}$"))
+    focused = page.locator(":focus")
+    await expect(focused).to_have_attribute("title", name)
+    names = await page.locator("#grid .card-name").all_inner_texts()
+    assert names.index(name) == SEEDED - 31  # Game 58 ... Game 32 above it
+    assert len(names) == 48  # the pages down to its own
+    await expect(focused).to_be_in_viewport()
 
 
 async def delete_one(tab: Tab) -> None:
@@ -281,16 +300,25 @@ async def change_password_ends_other_session(
     await expect(page.get_by_text("Password changed.")).to_be_visible()
     await expect(sessions).to_have_count(1)
     await screenshot(tab, "settings", full_page=True)
-    # The other browser finds out on its next htmx request: to the login page, not a fragment.
-    await other.page.get_by_label("Search by name").fill("game")
-    await expect(other.page).to_have_url(re.compile(r"/login\?notice=ended$"))
-    await expect(other.page.get_by_text("That session has ended.")).to_be_visible()
-    await log_in(other, email, PASSWORD)
-    await expect(
-        other.page.get_by_text("The email, username or password is not right.")
-    ).to_be_visible()
-    await log_in(other, "walker", NEW_PASSWORD)
-    await expect(other.page).to_have_url(re.compile(r"/gallery$"))
+    # The other browser finds out on its next htmx request: it is asked to log in again in
+    # place, and what was typed stays.
+    await other.page.get_by_label("Search by name").fill("game 1")
+    dialog = other.page.get_by_role("dialog", name="Log in again")
+    await expect(dialog).to_be_visible()
+    await expect(dialog.get_by_label("Email or username")).to_have_value(email)
+    await dialog.get_by_label("Password").fill(PASSWORD)  # the old one
+    await dialog.get_by_role("button", name="Log in").click()
+    await expect(dialog.locator(".field-error")).to_have_text(
+        "The email, username or password is not right."
+    )
+    await expect(dialog.get_by_label("Password")).to_be_focused()
+    await dialog.get_by_label("Password").fill(NEW_PASSWORD)
+    await dialog.get_by_role("button", name="Log in").click()
+    await expect(dialog).to_be_hidden()
+    # The search is made again: its results, and the typed text where it was.
+    await expect(other.page).to_have_url(re.compile(r"/gallery\?q=game(%20|\+)1$"))
+    await expect(other.page.get_by_label("Search by name")).to_have_value("game 1")
+    await expect(other.page.locator("#grid .card-name").first).to_have_text("Game 19")
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite", "postgres"])
@@ -303,13 +331,14 @@ async def test_walkthrough(
     tab = await browsers.tab()
     await register_in_browser(tab, email)
     # Log out and back in, with a wrong password first.
-    await tab.page.get_by_role("button", name="Log out").click()
+    await tab.page.get_by_role("button", name="Log out", exact=True).click()
     await expect(tab.page.get_by_text("You are logged out.")).to_be_visible()
     await log_in(tab, "walker", "not my password")
     await expect(
         tab.page.get_by_text("The email, username or password is not right.")
     ).to_be_visible()
     await expect(tab.page.get_by_label("Email or username")).to_have_value("walker")
+    await expect(tab.page.get_by_label("Password")).to_be_focused()  # where to act next
     await log_in(tab, "walker", PASSWORD)
     await expect(tab.page).to_have_url(re.compile(r"/gallery$"))
 
@@ -323,7 +352,7 @@ async def test_walkthrough(
     await edit_in_place(tab)
     await delete_one(tab)
     await change_password_ends_other_session(tab, await browsers.tab(), email, live)
-    await tab.page.get_by_role("button", name="Log out").click()
+    await tab.page.get_by_role("button", name="Log out", exact=True).click()
     await expect(tab.page).to_have_url(re.compile(r"/login\?notice=logged_out$"))
     await tab.goto("/settings")
     await expect(tab.page).to_have_url(re.compile(r"/login\?next=/settings$"))

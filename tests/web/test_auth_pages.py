@@ -7,7 +7,7 @@ import pytest
 
 from tests.conftest import LiveApp
 from tests.helpers import PASSWORD, register, unique_email
-from tests.web.conftest import HTMX, Visitor, csrf_from_page, visitor_client
+from tests.web.conftest import HTMX, Visitor, csrf_from_page, seed_items, visitor_client
 
 
 def assert_page_headers(response: httpx.Response) -> None:
@@ -198,7 +198,9 @@ async def test_logout_needs_the_csrf_token_and_ends_the_session(member: Visitor)
     assert (await member.get("/settings")).status_code == 303
 
 
-async def test_ended_session_during_htmx_redirects_to_login(member: Visitor, live: LiveApp) -> None:
+async def test_ended_session_during_htmx_asks_to_log_in_again(
+    member: Visitor, live: LiveApp
+) -> None:
     async with visitor_client(live) as other_http:
         other = Visitor(other_http, live, email=member.email)
         await other.login(member.email)
@@ -206,8 +208,10 @@ async def test_ended_session_during_htmx_redirects_to_login(member: Visitor, liv
         response = await member.htmx("/settings/sessions/end-others", {})
         assert response.status_code == 200
         ended = await other.htmx("/gallery", headers={"HX-Current-URL": f"{live.url}/gallery?q=x"})
-        assert ended.status_code == 200  # htmx reads HX-Redirect on 2xx answers only
-        assert ended.headers["hx-redirect"] == "/login?next=/gallery%3Fq%3Dx&notice=ended"
+        # 401 and nothing to swap: app.js opens its login dialog and makes the request again.
+        assert ended.status_code == 401
+        assert ended.headers["hx-reswap"] == "none"
+        assert ended.headers["x-session-ended"] == "true"
         assert ended.text == ""
         # Without htmx it is a plain redirect.
         await other.login(member.email)
@@ -215,6 +219,60 @@ async def test_ended_session_during_htmx_redirects_to_login(member: Visitor, liv
         plain = await other.get("/settings")
         assert plain.status_code == 303
         assert plain.headers["location"] == "/login?next=/settings&notice=ended"
+        login = await other.get(plain.headers["location"])
+        assert 'class="message message-info"' in login.text  # news, not a success
+
+
+async def test_a_form_sent_after_the_session_ended_survives_the_login(
+    member: Visitor, live: LiveApp
+) -> None:
+    made = await seed_items(live, member.tokens, ["Draft"])
+    item_id = made[0]["id"]
+    async with visitor_client(live) as other_http:
+        other = Visitor(other_http, live, email=member.email)
+        await other.login(member.email)
+        csrf = other.csrf
+        await member.htmx("/settings/sessions/end-others", {})
+        typed = {"csrf_token": csrf, "name": "Typed <name>", "platform": "N64", "notes": "Kept"}
+        refused = await other.form(f"/gallery/{item_id}?q=dr", typed)
+        # The login page, holding what was typed (never the old token).
+        assert refused.status_code == 401
+        assert f'name="draft_action" value="/gallery/{item_id}?q=dr"' in refused.text
+        assert 'name="draft:name" value="Typed &lt;name&gt;"' in refused.text
+        assert csrf not in refused.text
+        wrong = await other.form(
+            "/login",
+            {
+                "username": member.email,
+                "password": "wrong password",
+                "draft_action": f"/gallery/{item_id}",
+                "draft:notes": "Kept",
+            },
+        )
+        assert wrong.status_code == 401 and 'name="draft:notes" value="Kept"' in wrong.text
+        back = await other.form(
+            "/login",
+            {
+                "username": member.email,
+                "password": PASSWORD,
+                "draft_action": f"/gallery/{item_id}?q=dr",
+                "draft:name": "Typed <name>",
+                "draft:platform": "N64",
+                "draft:notes": "Kept",
+                "draft:csrf_token": "stolen",
+            },
+        )
+        assert back.status_code == 200
+        assert "What you typed has not been sent yet." in back.text
+        assert f'action="/gallery/{item_id}?q=dr"' in back.text
+        assert "stolen" not in back.text
+        other.csrf = csrf_from_page(back.text)  # the new session's token, in the page
+        sent = await other.form(
+            f"/gallery/{item_id}?q=dr",
+            {"csrf_token": other.csrf, "name": "Typed <name>", "platform": "N64", "notes": "Kept"},
+        )
+        assert sent.status_code == 303
+        assert "Typed &lt;name&gt;" in (await other.get(f"/gallery/{item_id}")).text
 
 
 async def test_root_keeps_json_for_api_clients(live: LiveApp) -> None:

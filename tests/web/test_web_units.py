@@ -109,7 +109,8 @@ def test_htmx_is_vendored_from_npm_2_0() -> None:
 
 def test_htmx_config_keeps_errors_visible_and_history_private() -> None:
     codes = {rule["code"]: rule for rule in HTMX_CONFIG["responseHandling"]}
-    assert codes["[45].."]["swap"] is True and codes["[45].."]["error"] is True
+    # Swapped (forms show their errors), and not logged by htmx as console errors.
+    assert codes["[45].."]["swap"] is True and codes["[45].."]["error"] is False
     assert HTMX_CONFIG["historyCacheSize"] == 0
     assert HTMX_CONFIG["historyRestoreAsHxRequest"] is False
     assert HTMX_CONFIG["allowEval"] is False
@@ -127,3 +128,14 @@ def test_no_inline_script_or_style_in_templates() -> None:
         assert " on" + "click=" not in text, path
         assert "hx-on" not in text, path
         assert "|safe" not in text, path
+
+
+def test_waits_are_said_in_plain_english() -> None:
+    from gamecoll.errors import RateLimited, wait_text
+
+    assert wait_text(1) == "1 second"
+    assert wait_text(0) == "1 second"
+    assert wait_text(40) == "40 seconds"
+    assert wait_text(150) == "3 minutes"
+    assert wait_text(7200) == "2 hours"
+    assert RateLimited(1).detail == "Too many attempts; try again in 1 second."

@@ -1,0 +1,164 @@
+"""axe-core on every page state a browser test visits: after each load and each htmx swap.
+
+axe-core comes from npm, pinned in tools/axe-core (`make axe-tools`); the app never serves it.
+It is run through Playwright's evaluate (DevTools protocol), which the pages' CSP does not
+govern. A page with JavaScript switched off cannot run it (its timers are stopped): its DOM is
+copied, as it is, into a checker page of the same size with scripts blocked and the same
+styles, and checked there. Every rule runs (WCAG A/AA, 2.2 and best practices), any impact.
+The vendored API documentation UIs under /docs are not gamecoll's pages and are left out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.async_api import Browser, BrowserContext, Error, Page, Route
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = Path(
+    os.environ.get("AXE_CORE_JS") or ROOT / "tools/axe-core/node_modules/axe-core/axe.min.js"
+)
+AXE_HOWTO = (
+    f"No axe-core at {AXE_JS} for the browser tests' accessibility check: run `make axe-tools` "
+    "(npm ci in tools/axe-core)."
+)
+SETTLE_SECONDS = 0.15
+# Third-party UIs served as they come from npm (Swagger UI, ReDoc): not gamecoll's pages.
+NOT_OURS = ("/docs",)
+RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + ": " + n.failureSummary),
+  }));
+}"""
+# Tells the test when htmx has swapped something in (the binding is exposed by the fixture).
+WATCH_SWAPS = """
+document.addEventListener("htmx:afterSettle", () => {
+  if (window.__gamecollSettled) window.__gamecollSettled();
+}, true);
+"""
+
+
+def axe_source() -> str | None:
+    """Return axe.min.js, or None when it is not installed."""
+    return AXE_JS.read_text() if AXE_JS.is_file() else None
+
+
+@dataclass
+class AxeWatch:
+    """Checks one tab after each load and swap, one check at a time; keeps what it found."""
+
+    page: Page
+    javascript: bool
+    browser: Browser
+    source: str
+    viewport: dict[str, int]
+    color_scheme: str
+    found: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    _wanted: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+    _checker: BrowserContext | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def start(self) -> None:
+        if self.javascript:
+            await self.page.expose_function("__gamecollSettled", self.want)
+            await self.page.add_init_script(WATCH_SWAPS)
+        self.page.on("load", lambda _page: self.want())
+        self._task = asyncio.create_task(self._loop())
+
+    def want(self) -> None:
+        """Ask for a check once the page has been quiet for a moment."""
+        self._wanted.set()
+
+    async def _loop(self) -> None:
+        while True:
+            await self._wanted.wait()
+            await asyncio.sleep(SETTLE_SECONDS)
+            self._wanted.clear()
+            try:
+                await self.check_now()
+            except Error as exc:
+                self.found.append(f"axe could not check {self.page.url}: {exc}")
+
+    async def check_now(self) -> None:
+        """Check the page as it is now (a page that navigates meanwhile is checked on load)."""
+        async with self._lock:  # one axe run at a time per page
+            await self._check()
+
+    async def _check(self) -> None:
+        if self.page.is_closed():
+            return
+        url = self.page.url
+        if urlsplit(url).path.startswith(NOT_OURS):
+            self.skipped.append(url)
+            return
+        try:
+            if self.javascript:
+                violations = await self._in_page()
+            else:
+                violations = await self._in_checker(url)
+        except Error as exc:
+            if "destroyed" in str(exc) or "navigat" in str(exc) or "closed" in str(exc):
+                return  # the page moved on; its next load is checked
+            raise
+        self.checked.append(url)
+        if os.environ.get("GAMECOLL_AXE_TRACE"):
+            print(f"axe: {len(violations)} violations on {url}")
+        for violation in violations:
+            line = f"axe {violation['id']} ({violation['impact']}) on {url}: {violation['help']}"
+            self.found.append(line + "".join(f"\n    {node}" for node in violation["nodes"]))
+
+    async def _in_page(self) -> list[dict[str, Any]]:
+        if not await self.page.evaluate("() => typeof window.axe === 'object'"):
+            await self.page.evaluate(self.source)
+        result: list[dict[str, Any]] = await self.page.evaluate(RUN)
+        return result
+
+    async def _in_checker(self, url: str) -> list[dict[str, Any]]:
+        html = await self.page.content()
+        if self._checker is None:
+            self._checker = await self.browser.new_context(
+                viewport=self.viewport,  # type: ignore[arg-type]
+                color_scheme=self.color_scheme,  # type: ignore[arg-type]
+                locale="en-GB",
+            )
+        checker = await self._checker.new_page()
+        try:
+
+            async def serve(route: Route) -> None:
+                if route.request.url == url:
+                    await route.fulfill(body=html, content_type="text/html; charset=utf-8")
+                elif route.request.resource_type in ("stylesheet", "image", "font"):
+                    await route.continue_()
+                else:
+                    await route.abort()  # no scripts: the page is checked as the tab has it
+
+            await checker.route("**/*", serve)
+            await checker.goto(url, wait_until="load")
+            await checker.evaluate(self.source)
+            result: list[dict[str, Any]] = await checker.evaluate(RUN)
+            return result
+        finally:
+            await checker.close()
+
+    async def finish(self) -> None:
+        """Stop watching after a last check of the page as the test left it."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Error):
+                await self._task
+        with contextlib.suppress(Error):
+            await self.check_now()
+        if self._checker is not None:
+            with contextlib.suppress(Error):
+                await self._checker.close()
