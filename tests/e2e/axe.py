@@ -135,8 +135,10 @@ class AxeWatch:
         checker = await self._checker.new_page()
         try:
 
+            document = url.split("#", 1)[0]  # a request never carries the fragment
+
             async def serve(route: Route) -> None:
-                if route.request.url == url:
+                if route.request.url == document:
                     await route.fulfill(body=html, content_type="text/html; charset=utf-8")
                 elif route.request.resource_type in ("stylesheet", "image", "font"):
                     await route.continue_()

@@ -252,8 +252,10 @@ async def test_batches_of_any_size_with_a_result_per_photo(
     await expect(page.locator("#grid > li.card")).to_have_count(4)
     names = await page.locator("#grid .card-name").all_inner_texts()
     assert names == ["Photo 4", "Photo 3", "Photo 2", "Photo 1"]
-    # A new batch: the old results go.
-    await page.get_by_label("Photos", exact=True).set_input_files(files[0])
+    # A new batch (a new photo: the ones above would now be duplicates): the old results go.
+    another = tmp_path / "Another.png"
+    another.write_bytes(noise_png(450, 5))
+    await page.get_by_label("Photos", exact=True).set_input_files(str(another))
     await page.get_by_label("Name", exact=True).fill("Zelda")
     await page.get_by_role("button", name="Add", exact=True).click()
     await expect(rows).to_have_count(1)
