@@ -134,7 +134,6 @@ class AxeWatch:
             )
         checker = await self._checker.new_page()
         try:
-
             document = url.split("#", 1)[0]  # a request never carries the fragment
 
             async def serve(route: Route) -> None:
