@@ -12,6 +12,7 @@ from gamecoll.api import (
     auth,
     email_change,
     item_images,
+    item_stats,
     items,
     recovery,
     status,
@@ -26,6 +27,7 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(account.bp)
     app.blueprint(items.bp)
     app.blueprint(item_images.bp)
+    app.blueprint(item_stats.bp)
     app.blueprint(recovery.bp)
     app.blueprint(verification.bp)
     app.blueprint(email_change.bp)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from pathlib import PurePosixPath
 from typing import Any, Final
-from urllib.parse import urlencode
 
 from sanic import HTTPResponse, Request
 from sanic.request import File
@@ -24,12 +23,13 @@ from gamecoll.services.item_rules import (
     QUERY_MAX,
     ItemFields,
     clean_changes,
-    clean_filter,
 )
 from gamecoll.services.items import ItemService
 from gamecoll.services.renditions import THUMB_SIZE
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, form_text, from_htmx, go, is_htmx, safe_next
+from gamecoll.web.gallery_filters import filter_context, list_params, list_query
+from gamecoll.web.item_details import detail_changes, detail_echo, details_view, edit_choices
 from gamecoll.web.rendering import renderer
 
 PAGE_SIZE: Final = 24
@@ -43,17 +43,8 @@ def _items(request: Request) -> ItemService:
     return service
 
 
-def _filters(request: Request) -> tuple[str | None, str | None]:
-    """Read and check the search and platform filter of the query string (422 when bad)."""
-    q = clean_filter(request.args.get("q"), "q", QUERY_MAX)
-    platform = clean_filter(request.args.get("platform"), "platform", PLATFORM_MAX)
-    return q, platform
-
-
-def _query(**values: str | None) -> str:
-    """Build a query string from the values that are set ('' when none is)."""
-    kept = {key: value for key, value in values.items() if value}
-    return "?" + urlencode(kept) if kept else ""
+_filters = list_params  # the list's filters, search and sort (gallery_filters.py)
+_query = list_query
 
 
 def _thumb_size(item: Item) -> tuple[int, int]:
@@ -91,6 +82,7 @@ def detail(item: Item) -> dict[str, Any]:
         "created": item.created_at.strftime("%Y-%m-%d"),
         "created_iso": item.created_at.isoformat(),
         "image": image,
+        "details": details_view(item),
     }
 
 
@@ -105,30 +97,28 @@ async def _gallery_context(
 ) -> dict[str, Any]:
     """Build the grid's context: one page from the cursor, with the filters kept."""
     who = principal(request)
-    q, platform = _filters(request)
+    params = _filters(request)
     cursor = request.args.get("cursor") or None
     page = await _items(request).page(
-        user_id=who.user.id, limit=PAGE_SIZE, cursor=cursor, q=q, platform=platform
+        user_id=who.user.id, limit=PAGE_SIZE, cursor=cursor, params=params
     )
-    filters = _query(q=q, platform=platform)
+    filters = _query(params)
     first = cursor is None
     cards = [
         card(item, filters=filters, eager=first and index < EAGER_CARDS)
         for index, item in enumerate(page.items)
     ]
-    more = (
-        f"/gallery{_query(q=q, platform=platform, cursor=page.next_cursor)}"
-        if page.next_cursor
-        else ""
-    )
+    more = f"/gallery{_query(params, cursor=page.next_cursor)}" if page.next_cursor else ""
     max_bytes = request.app.ctx.settings.max_image_bytes
     return context(
         request,
         cards=cards,
         more=more,
-        q=q or "",
-        platform=platform or "",
-        filtered=bool(q or platform),
+        q=params.q or "",
+        platform=params.platform or "",
+        filters=filters,
+        filtered=params.filtered,
+        **await filter_context(_items(request), who.user.id, params),
         first_page=first,
         upload=upload or _upload_state(),
         accept=",".join(ACCEPTED_CONTENT_TYPES),
@@ -244,9 +234,9 @@ async def _detail_context(request: Request, item_id: uuid.UUID, **values: Any) -
     who = principal(request)
     items = _items(request)
     item = await items.get(user_id=who.user.id, item_id=item_id)
-    q, platform = _filters(request)
-    newer, older = await items.neighbours(item=item, q=q, platform=platform)
-    filters = _query(q=q, platform=platform)
+    params = _filters(request)
+    newer, older = await items.neighbours(item=item, params=params)
+    filters = _query(params)
     state: dict[str, Any] = {"form": {}, "errors": {}, "message": ""}
     state.update(values.pop("edit", {}))
     return context(
@@ -260,6 +250,7 @@ async def _detail_context(request: Request, item_id: uuid.UUID, **values: Any) -
         older_name=older.name if older else "",
         edit=state,
         limits={"name": NAME_MAX, "platform": PLATFORM_MAX, "notes": NOTES_MAX},
+        detail_choices=edit_choices(),
         saved=request.args.get("saved") == "1",
         **values,
     )
@@ -297,16 +288,16 @@ async def gallery_save(request: Request, item_id: uuid.UUID) -> HTTPResponse:
     items = _items(request)
     item = await items.get(user_id=who.user.id, item_id=item_id)
     try:
-        await items.update(item=item, changes=clean_changes(values))
+        await items.update(item=item, changes=clean_changes({**values, **detail_changes(request)}))
     except ValidationFailed as exc:
+        echo = {**values, **detail_echo(request)}
         ctx = await _detail_context(
-            request, item_id, editing=True, edit={"form": values, "errors": exc.fields}
+            request, item_id, editing=True, edit={"form": echo, "errors": exc.fields}
         )
         template = "gallery/_edit.html" if is_htmx(request) else "gallery/detail.html"
         return renderer(request).response(template, ctx, status=422)
     if not is_htmx(request):
-        q, platform = _filters(request)
-        return go(request, f"/gallery/{item_id}{_query(q=q, platform=platform, saved='1')}")
+        return go(request, f"/gallery/{item_id}{_query(_filters(request), saved='1')}")
     ctx = await _detail_context(request, item_id, editing=False, edit={"message": "Saved."})
     return renderer(request).response("gallery/_facts.html", ctx)
 
