@@ -135,7 +135,9 @@ async def stats(*, user_id: uuid.UUID) -> dict[str, Any]:
         "copies": int(total["copies"]),
         "by_status": {row["k"]: int(row["n"]) for row in rows["status"]},
         "by_completeness": {row["k"]: int(row["n"]) for row in rows["completeness"]},
-        "by_platform": [{"platform": row["k"], "items": int(row["n"])} for row in rows["platform"]],
+        "by_platform": [
+            {"platform": row["k"], "items": int(row["n"])} for row in rows["platform"] if row["k"]
+        ],
         "purchases": [
             {"currency": row["k"], "total": price_text(int(row["total"])), "items": int(row["n"])}
             for row in rows["purchase"]
