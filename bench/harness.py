@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 
 from bench import image_memory, images, seed
+from bench.item_lists import LIST_SCENARIOS, list_targets, phase_item_lists
 from bench.loadgen import Chain, Req, Wrk, WrkResult, ensure_wrk
 from bench.oversized import OVERSIZED_SCENARIOS, oversized_logins
 from bench.procs import (
@@ -94,6 +95,7 @@ ALL_SCENARIOS = (
     + OVERSIZED_SCENARIOS
     + SESSION_SCENARIOS
     + IMAGE_SCENARIOS
+    + LIST_SCENARIOS
 )
 # The groups `--only` selects.
 GROUPS = {
@@ -106,6 +108,7 @@ GROUPS = {
     "oversized": OVERSIZED_SCENARIOS,
     "sessions": SESSION_SCENARIOS,
     "images": IMAGE_SCENARIOS,
+    "lists": LIST_SCENARIOS,
 }
 ITEM_SCENARIOS = frozenset(
     {
@@ -118,6 +121,7 @@ ITEM_SCENARIOS = frozenset(
         "w2_thumbnail_304",
         "w2_items_list",
         *SCALE_SCENARIOS,
+        *LIST_SCENARIOS,
     }
 )
 # Endpoints whose cost is the app's own CPU (at most a primary-key read or two in the
@@ -1200,6 +1204,7 @@ class Bench:
                 1.6,
             )
         found.extend(image_memory.targets(s))
+        found.extend(list_targets(s))
         return found
 
     def worker_ratios(self) -> None:
@@ -1226,6 +1231,8 @@ class Bench:
             phase_sessions(self)
         if self.selected("images"):
             image_memory.run(self)
+        if self.selected("lists"):
+            phase_item_lists(self)
 
     def selected(self, group: str) -> bool:
         """Whether this run includes a group of scenarios (`--only`; all by default)."""

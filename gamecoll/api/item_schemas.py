@@ -333,7 +333,7 @@ class CountOut(BaseModel):
     model_config = ConfigDict(title="PlatformCount")
 
     platform: str = Field(
-        description="As most often written; platforms differing in case count together."
+        description="One of its spellings; platforms differing only in case count together."
     )
     items: int
 
