@@ -8,7 +8,7 @@ import uuid
 from sanic import Blueprint, HTTPResponse, Request
 
 from gamecoll.api.docs import Answer, Body, Param, links_with, operation
-from gamecoll.api.item_schemas import (
+from gamecoll.api.item_list_schemas import (
     CURSOR,
     LIMIT,
     LIMIT_TEXT,
@@ -17,12 +17,9 @@ from gamecoll.api.item_schemas import (
     SEARCH_TEXT,
     SORT_TEXT,
     TAG_FILTER,
-    ItemCreateIn,
-    ItemOut,
-    ItemPageOut,
-    ItemPatchIn,
     choice,
 )
+from gamecoll.api.item_schemas import ItemCreateIn, ItemOut, ItemPageOut, ItemPatchIn
 from gamecoll.api.item_uploads import read_body_within_limit, read_upload
 from gamecoll.errors import ValidationFailed
 from gamecoll.http.body import json_data, validate
