@@ -181,3 +181,15 @@ async def test_htmx_save_answers_the_facts_with_the_details(member: Visitor, liv
     )
     assert answer.status_code == 200
     assert '<section id="facts"' in answer.text and "Sold" in answer.text
+
+
+async def test_neighbours_follow_a_ranked_search(member: Visitor, live: LiveApp) -> None:
+    in_notes = await api_item(live, member, name="Notes one", notes="chrono in the notes")
+    await api_item(live, member, name="Unrelated")
+    in_name = await api_item(live, member, name="Chrono Trigger")
+    in_tags = await api_item(live, member, name="Tagged", tags=["Chrono"])
+    # Ranked: the name first, then the tag, then the notes.
+    middle = await member.get(f"/gallery/{in_tags['id']}?q=chrono")
+    assert f'href="/gallery/{in_name["id"]}?q=chrono"' in middle.text
+    assert f'href="/gallery/{in_notes["id"]}?q=chrono"' in middle.text
+    assert "Unrelated" not in middle.text
