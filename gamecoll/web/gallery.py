@@ -147,8 +147,12 @@ def _added_message(value: str) -> str:
 async def gallery(request: Request) -> HTTPResponse:
     """The grid: the whole page, or for htmx only the cards (search, next page)."""
     ctx = await _gallery_context(request)
-    template = "gallery/_cards.html" if is_htmx(request) else "gallery/page.html"
-    return renderer(request).response(template, ctx)
+    if not is_htmx(request):
+        return renderer(request).response("gallery/page.html", ctx)
+    # The search form sends its empty menus too: the address bar gets only what filters.
+    # (The next page's requests, with a cursor, push nothing.)
+    pushed = {"hx-push-url": f"/gallery{ctx['filters']}"} if ctx["first_page"] else {}
+    return renderer(request).response("gallery/_cards.html", ctx, headers=pushed)
 
 
 def _file_name(upload: File) -> str:
