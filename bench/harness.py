@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import export_zip, image_memory, seed
+from bench.item_lists import phase_item_lists
 from bench.loadgen import ensure_wrk
 from bench.machine import machine_description, source_revision
 from bench.phase_one_worker import PhaseOneWorker
@@ -62,6 +63,8 @@ class Bench(PhaseOneWorker, PhaseTwoWorkers, PhaseScale, Targets):
             image_memory.run(self)
         if self.selected("exchange"):
             export_zip.run(self)
+        if self.selected("lists"):
+            phase_item_lists(self)
 
     def selected(self, group: str) -> bool:
         """Whether this run includes a group of scenarios (`--only`; all by default)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import export_zip, image_memory
+from bench.item_lists import LIST_SCENARIOS
 from bench.loadgen import Chain, Req
 from bench.oversized import OVERSIZED_SCENARIOS
 from bench.procs import Started
@@ -53,6 +54,7 @@ ALL_SCENARIOS = (
     + SESSION_SCENARIOS
     + IMAGE_SCENARIOS
     + export_zip.SCENARIOS
+    + LIST_SCENARIOS
 )
 # The groups `--only` selects.
 GROUPS = {
@@ -66,6 +68,7 @@ GROUPS = {
     "sessions": SESSION_SCENARIOS,
     "images": IMAGE_SCENARIOS,
     "exchange": export_zip.SCENARIOS,
+    "lists": LIST_SCENARIOS,
 }
 ITEM_SCENARIOS = frozenset(
     {
@@ -78,6 +81,7 @@ ITEM_SCENARIOS = frozenset(
         "w2_thumbnail_304",
         "w2_items_list",
         *SCALE_SCENARIOS,
+        *LIST_SCENARIOS,
     }
 )
 # Endpoints whose cost is the app's own CPU (at most a primary-key read or two in the

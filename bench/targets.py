@@ -6,6 +6,7 @@ from typing import Any
 
 from bench import export_zip, image_memory
 from bench.core import BenchBase
+from bench.item_lists import list_targets
 from bench.plan import WORKER_TARGETS
 
 
@@ -132,6 +133,7 @@ class Targets(BenchBase):
             )
         found.extend(image_memory.targets(s))
         found.extend(export_zip.targets(s))
+        found.extend(list_targets(s))
         return found
 
     def worker_ratios(self) -> None:

@@ -15,6 +15,7 @@ from gamecoll.api import (
     email_change,
     exchange,
     item_images,
+    item_stats,
     items,
     mfa,
     passkeys,
@@ -32,6 +33,7 @@ def register_api(app: Sanic[Any, Any]) -> None:
     app.blueprint(duplicates.bp)
     app.blueprint(items.bp)
     app.blueprint(item_images.bp)
+    app.blueprint(item_stats.bp)
     app.blueprint(recovery.bp)
     app.blueprint(verification.bp)
     app.blueprint(email_change.bp)

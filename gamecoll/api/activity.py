@@ -5,7 +5,7 @@ from __future__ import annotations
 from sanic import Blueprint, HTTPResponse, Request
 
 from gamecoll.api.docs import Param, operation
-from gamecoll.api.item_schemas import CURSOR, LIMIT
+from gamecoll.api.item_list_schemas import CURSOR, LIMIT
 from gamecoll.api.mail_schemas import ActivityPageOut
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.responses import json_text, page_json

@@ -6,33 +6,25 @@ import uuid
 from datetime import datetime
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
+from gamecoll.api.item_detail_schemas import GradedOut, ItemDetailsIn, PurchaseOut, one_of
 from gamecoll.models import Item
 from gamecoll.services.image_checks import ACCEPTED_CONTENT_TYPES
 from gamecoll.services.item_details import (
     COMPLETENESS,
     CONDITIONS,
     EDITION_MAX,
-    GRADE_MAX,
-    GRADER_MAX,
     PARTS,
     QUANTITY_MAX,
     REGIONS,
-    SOURCE_MAX,
     STATUSES,
-    TAG_MAX,
-    TAGS_MAX,
 )
 from gamecoll.services.item_rules import (
-    CURSOR_MAX,
     METADATA_MAX_BYTES,
     NAME_MAX,
     NOTES_MAX,
-    PAGE_DEFAULT,
-    PAGE_MAX,
     PLATFORM_MAX,
-    QUERY_MAX,
 )
 
 _IMAGE_TEXT = (
@@ -44,82 +36,6 @@ _IMAGE_TEXT = (
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="ignore")
-
-
-def _enum(values: tuple[str, ...], description: str) -> Any:
-    return Field(default=None, json_schema_extra={"enum": [*values, None]}, description=description)
-
-
-class GradedIn(_In):
-    model_config = ConfigDict(title="Graded", extra="forbid")
-
-    company: StrictStr = Field(
-        json_schema_extra={"minLength": 1, "maxLength": GRADER_MAX}, examples=["WATA"]
-    )
-    grade: StrictStr = Field(
-        json_schema_extra={"minLength": 1, "maxLength": GRADE_MAX}, examples=["9.4 A+"]
-    )
-
-
-class PurchaseIn(_In):
-    model_config = ConfigDict(title="Purchase", extra="forbid")
-
-    price: StrictStr | None = Field(
-        default=None,
-        json_schema_extra={"pattern": r"^\s*[0-9]{1,10}(\.[0-9]{1,2})?\s*$"},
-        description="A decimal string with at most 2 decimals; needs `currency`.",
-        examples=["49.90"],
-    )
-    currency: StrictStr | None = Field(
-        default=None, description="An ISO 4217 code (any case).", examples=["EUR"]
-    )
-    date: StrictStr | None = Field(
-        default=None,
-        json_schema_extra={"format": "date"},
-        description="YYYY-MM-DD, not in the future.",
-        examples=["2024-03-01"],
-    )
-    source: StrictStr | None = Field(
-        default=None, json_schema_extra={"maxLength": SOURCE_MAX}, examples=["Flea market"]
-    )
-
-
-class ItemDetailsIn(_In):
-    """What collectors record: shared by the create and the change requests."""
-
-    status: StrictStr | None = _enum(STATUSES, "Default owned; null sets the default.")
-    region: StrictStr | None = _enum(REGIONS, "null: unknown.")
-    edition: StrictStr | None = Field(
-        default=None, json_schema_extra={"maxLength": EDITION_MAX}, examples=["Player's Choice"]
-    )
-    parts: list[StrictStr] | None = Field(
-        default=None,
-        json_schema_extra={"items": {"type": "string", "enum": list(PARTS)}},
-        description="The parts present, as a set (repeats count once).",
-        examples=[["game", "box", "manual"]],
-    )
-    sealed: StrictBool | None = Field(default=None, description="Factory-sealed.")
-    graded: GradedIn | None = Field(default=None, description="Graded by a company; null: not.")
-    condition: StrictStr | None = _enum(CONDITIONS, "null: not recorded.")
-    barcode: StrictStr | None = Field(
-        default=None,
-        json_schema_extra={"pattern": r"^\s*([0-9]{8}|[0-9]{12,13})?\s*$"},
-        description="UPC-A (12 digits), EAN-13 or EAN-8, with a valid check digit.",
-        examples=["045496830434"],
-    )
-    purchase: PurchaseIn | None = Field(default=None, description="null: none recorded.")
-    quantity: StrictInt | None = Field(
-        default=None, json_schema_extra={"minimum": 1, "maximum": QUANTITY_MAX}
-    )
-    tags: list[StrictStr] | None = Field(
-        default=None,
-        json_schema_extra={
-            "maxItems": TAGS_MAX,
-            "items": {"type": "string", "minLength": 1, "maxLength": TAG_MAX},
-        },
-        description="Kept as typed; matched in any case; a repeat in another case counts once.",
-        examples=[["RPG", "Favourites"]],
-    )
 
 
 class ItemCreateIn(ItemDetailsIn):
@@ -183,26 +99,6 @@ class ItemImageOut(BaseModel):
     )
 
 
-class GradedOut(BaseModel):
-    model_config = ConfigDict(title="GradedOut")
-
-    company: str
-    grade: str
-
-
-class PurchaseOut(BaseModel):
-    model_config = ConfigDict(title="PurchaseOut")
-
-    price: str | None = Field(description="Always with two decimals.", examples=["49.90"])
-    currency: str | None = Field(examples=["EUR"])
-    date: str | None = Field(json_schema_extra={"format": "date"}, examples=["2024-03-01"])
-    source: str
-
-
-def _one_of(values: tuple[str, ...], nullable: bool = False) -> Any:
-    return Field(json_schema_extra={"enum": [*values, *([None] if nullable else [])]})
-
-
 class ItemOut(BaseModel):
     model_config = ConfigDict(title="Item")
 
@@ -211,8 +107,8 @@ class ItemOut(BaseModel):
     platform: str
     notes: str
     metadata: dict[str, Any]
-    status: str = _one_of(STATUSES)
-    region: str | None = _one_of(REGIONS, nullable=True)
+    status: str = one_of(STATUSES)
+    region: str | None = one_of(REGIONS, nullable=True)
     edition: str
     parts: list[str] = Field(
         json_schema_extra={"items": {"type": "string", "enum": list(PARTS)}},
@@ -224,7 +120,7 @@ class ItemOut(BaseModel):
         json_schema_extra={"enum": list(COMPLETENESS)},
         description="Derived: graded, then sealed, then from the parts (docs/collection.md).",
     )
-    condition: str | None = _one_of(CONDITIONS, nullable=True)
+    condition: str | None = one_of(CONDITIONS, nullable=True)
     barcode: str | None
     purchase: PurchaseOut | None
     quantity: int
@@ -300,11 +196,6 @@ _BINARY: Final = {"type": "string", "format": "binary"}
 IMAGE_BYTES: Final = {kind: _BINARY for kind in ACCEPTED_CONTENT_TYPES}
 """The raw image's media types: the stored file's own type, as it is sent."""
 WEBP_BYTES: Final = {"image/webp": _BINARY}
-LIMIT: Final = {"type": "integer", "minimum": 1, "maximum": PAGE_MAX, "default": PAGE_DEFAULT}
-LIMIT_TEXT: Final = f"Items per page, 1 to {PAGE_MAX} (default {PAGE_DEFAULT}; empty is refused)."
-CURSOR: Final = {"type": "string", "maxLength": CURSOR_MAX}
-QUERY: Final = {"type": "string", "maxLength": QUERY_MAX}
-PLATFORM: Final = {"type": "string", "maxLength": PLATFORM_MAX}
 
 
 def image_data_json(item: Item, encoded: str) -> dict[str, Any]:

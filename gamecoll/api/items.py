@@ -8,31 +8,27 @@ from sanic import Blueprint, HTTPResponse, Request
 
 from gamecoll.api.docs import Answer, Body, Param, links_with, operation
 from gamecoll.api.duplicates import ALLOW_DUPLICATE, DUPLICATE_TEXT
-from gamecoll.api.item_schemas import (
+from gamecoll.api.item_list_schemas import (
     CURSOR,
     LIMIT,
     LIMIT_TEXT,
     PLATFORM,
     QUERY,
-    ItemCreateIn,
-    ItemOut,
-    ItemPageOut,
-    ItemPatchIn,
+    SEARCH_TEXT,
+    SORT_TEXT,
+    TAG_FILTER,
+    choice,
 )
+from gamecoll.api.item_schemas import ItemCreateIn, ItemOut, ItemPageOut, ItemPatchIn
 from gamecoll.api.item_uploads import read_body_within_limit, read_upload
 from gamecoll.errors import ValidationFailed
 from gamecoll.http.body import json_data, validate
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.responses import json_text, no_content, page_json, private_json
+from gamecoll.services.item_details import COMPLETENESS, REGIONS, STATUSES
 from gamecoll.services.item_json import ITEMS_PATH, item_json, item_url
-from gamecoll.services.item_rules import (
-    PLATFORM_MAX,
-    QUERY_MAX,
-    ItemFields,
-    clean_changes,
-    clean_filter,
-    clean_limit,
-)
+from gamecoll.services.item_lists import SORTS, clean_list_params
+from gamecoll.services.item_rules import ItemFields, clean_changes, clean_limit
 from gamecoll.services.items import ItemService
 
 bp = Blueprint("items", url_prefix=ITEMS_PATH)
@@ -59,30 +55,33 @@ ITEM_OPERATIONS = (
     params=(
         Param("limit", LIMIT, LIMIT_TEXT),
         Param("cursor", CURSOR, "`next_cursor` of the previous page; absent or empty: the first."),
-        Param("q", QUERY, f"Name or platform contains (any case), {QUERY_MAX} max."),
+        Param("q", QUERY, SEARCH_TEXT),
         Param("platform", PLATFORM, "Exactly this platform (any case)."),
+        Param("status", choice(STATUSES), "Only items with this status."),
+        Param("region", choice(REGIONS), "Only items of this region."),
+        Param("completeness", choice(COMPLETENESS), "Only items this complete."),
+        Param("tag", TAG_FILTER, "Only items with this tag (any case); repeat: with every one."),
+        Param("sort", choice(SORTS), SORT_TEXT),
     ),
-    answers={200: (ItemPageOut, "A page of items, newest first")},
-    errors={422: "A bad limit, cursor or filter"},
+    answers={200: (ItemPageOut, "A page of items, in the list's order")},
+    errors={422: "A bad limit, cursor, filter, sort or search"},
     auth=True,
     scopes=("collection:read",),
 )
 @authenticated
 async def list_items(request: Request, items: ItemService) -> HTTPResponse:
-    """List the user's items, newest first, a page at a time."""
+    """List the user's items a page at a time: filtered, sorted or searched."""
     args = request.get_args(keep_blank_values=True)  # an empty `limit=` is refused, not ignored
     user_id, limit, cursor = (
         principal(request).user.id,
         clean_limit(args.get("limit")),
         args.get("cursor"),
     )
-    q = clean_filter(args.get("q"), "q", QUERY_MAX)
-    platform = clean_filter(args.get("platform"), "platform", PLATFORM_MAX)
-    if not q and not platform:
-        made = await items.page_json(user_id=user_id, limit=limit, cursor=cursor)
-        if made is not None:
-            return page_json("items", made.items, made.next_cursor)
-    page = await items.page(user_id=user_id, limit=limit, cursor=cursor, q=q, platform=platform)
+    params = clean_list_params(args)
+    made = await items.page_json(user_id=user_id, params=params, limit=limit, cursor=cursor)
+    if made is not None:
+        return page_json("items", made.items, made.next_cursor)
+    page = await items.page(user_id=user_id, params=params, limit=limit, cursor=cursor)
     return page_json("items", (json_text(item_json(i)) for i in page.items), page.next_cursor)
 
 

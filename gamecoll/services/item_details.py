@@ -102,8 +102,8 @@ def clean_graded(value: object, field: str = "graded") -> dict[str, str] | None:
     extra = sorted(set(value) - {"company", "grade"})
     if extra:
         raise fail(field, f"Has no field {extra[0]!r}; only company and grade.")
-    company = clean_text(value.get("company"), f"{field}.company", most=GRADER_MAX)
-    grade = clean_text(value.get("grade"), f"{field}.grade", most=GRADE_MAX)
+    company = clean_text(value.get("company") or "", f"{field}.company", most=GRADER_MAX)
+    grade = clean_text(value.get("grade") or "", f"{field}.grade", most=GRADE_MAX)
     if not company:
         raise fail(f"{field}.company", "Enter the grading company.")
     if not grade:

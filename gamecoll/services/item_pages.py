@@ -1,72 +1,32 @@
-"""Reading a user's items: one item, pages newest first (cursor paging), and its neighbours.
+"""Reading a user's items: one item, pages of a list (filtered, sorted, searched; keyset
+cursors), an item's neighbours in a list, and the collection's counts.
 
-The unfiltered reads are fixed SQL written once (see gamecoll/models/fixed_sql.py); on
+The SQL is written beside the models (gamecoll/models/item_lists.py, keyset.py); on
 PostgreSQL a page can come as the items' API JSON made by the database (item_json.py).
-Searches and platform filters go through the query builder.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
-
-from tortoise.expressions import Q
-from tortoise.queryset import QuerySet
 
 from gamecoll.errors import NotFound
 from gamecoll.models import Item
 from gamecoll.models.fixed_sql import FixedSelect, db_value
+from gamecoll.models.item_lists import ListFilter, ListQuery, orders, platform_rows, stats_rows
+from gamecoll.models.keyset import InvalidCursor
+from gamecoll.services.item_details import price_text
 from gamecoll.services.item_json import ITEM_JSON_POSTGRES
-from gamecoll.services.item_rules import PAGE_DEFAULT, decode_cursor, encode_cursor
+from gamecoll.services.item_lists import ListParams
+from gamecoll.services.item_rules import PAGE_DEFAULT
+from gamecoll.services.text_rules import fail
 
 ITEM_NOT_FOUND: Final = "No such item in your collection."
+BAD_CURSOR: Final = "The cursor is not valid for this list; start again from the first page."
+EVERYTHING: Final = ListParams(where=ListFilter())
 
 _ONE_ITEM = FixedSelect('SELECT {i} FROM "items" i WHERE i."id" = $1 AND i."user_id" = $2', i=Item)
-
-
-@dataclass(frozen=True, slots=True)
-class _PageReads:
-    """The first and the following pages of a user's items, newest first."""
-
-    first: FixedSelect
-    after: FixedSelect
-
-    @classmethod
-    def selecting(cls, select_list: str) -> _PageReads:
-        """Write both statements around a SELECT list over the `items` row aliased `i`."""
-        where = ' FROM "items" i WHERE i."user_id" = $1 '
-        cursor = 'AND (i."created_at" < $2 OR (i."created_at" = $2 AND i."id" < $3)) '
-        order = 'ORDER BY i."created_at" DESC, i."id" DESC LIMIT '
-        head = "SELECT " + select_list + where
-        return cls(
-            first=FixedSelect(head + order + "$2", i=Item),
-            after=FixedSelect(head + cursor + order + "$4", i=Item),
-        )
-
-    async def rows(
-        self, *, user_id: uuid.UUID, cursor: str | None, limit: int
-    ) -> tuple[Sequence[Mapping[str, Any]], bool]:
-        """Return up to `limit` rows after the cursor, and whether more follow."""
-        owner = db_value(Item, "user_id", user_id)
-        if cursor:
-            created, last_id = decode_cursor(cursor)
-            rows = await self.after.rows(
-                owner,
-                db_value(Item, "created_at", created),
-                db_value(Item, "id", last_id),
-                limit + 1,
-            )
-        else:
-            rows = await self.first.rows(owner, limit + 1)
-        return rows[:limit], len(rows) > limit
-
-
-_PAGE = _PageReads.selecting("{i}")
-_PAGE_JSON = _PageReads.selecting(
-    ITEM_JSON_POSTGRES + ' AS item_json, i."created_at" AS created_at, i."id" AS id'
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +39,7 @@ class JsonPage:
 
 @dataclass(frozen=True, slots=True)
 class ItemPage:
-    """One page of items, newest first, and the cursor of the next page (None: last page)."""
+    """One page of items in the list's order, and the cursor of the next page (None: last)."""
 
     items: list[Item]
     next_cursor: str | None
@@ -93,70 +53,93 @@ async def get_item(*, user_id: uuid.UUID, item_id: uuid.UUID) -> Item:
     return _ONE_ITEM.build(Item, "i", rows[0])
 
 
-def _filtered(*, user_id: uuid.UUID, q: str | None, platform: str | None) -> QuerySet[Item]:
-    """The user's items matching the grid's search and platform filter."""
-    query = Item.filter(user_id=user_id)
-    if q:
-        query = query.filter(Q(name__icontains=q) | Q(platform__icontains=q))
-    if platform:
-        query = query.filter(platform__iexact=platform)
-    return query
+def _list(user_id: uuid.UUID, params: ListParams, cursor: str | None) -> ListQuery:
+    """The query of a list's page after the cursor (absent or empty: the first page)."""
+    order = orders(Item._meta.db.capabilities.dialect)[params.order]
+    try:
+        after = order.decode(cursor) if cursor else None
+    except InvalidCursor:
+        raise fail("cursor", BAD_CURSOR) from None
+    return ListQuery(user_id=user_id, where=params.where, order=order, after=after)
+
+
+async def _page(
+    query: ListQuery, select: str, limit: int
+) -> tuple[FixedSelect, list[Any], str | None]:
+    statement, values = query.statement(select, limit + 1)
+    rows = list(await statement.rows(*values))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = query.order.encode(query.order.values_of(rows[-1])) if more and rows else None
+    return statement, rows, last
 
 
 async def item_page(
     *,
     user_id: uuid.UUID,
+    params: ListParams = EVERYTHING,
     limit: int = PAGE_DEFAULT,
     cursor: str | None = None,
-    q: str | None = None,
-    platform: str | None = None,
 ) -> ItemPage:
-    """Return a page of the user's items, newest first, in one query."""
-    if not q and not platform:
-        rows, more = await _PAGE.rows(user_id=user_id, cursor=cursor, limit=limit)
-        items = [_PAGE.first.build(Item, "i", row) for row in rows]
-    else:
-        query = _filtered(user_id=user_id, q=q, platform=platform)
-        if cursor:
-            created, last_id = decode_cursor(cursor)
-            query = query.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=last_id))
-        items = list(await query.order_by("-created_at", "-id").limit(limit + 1))
-        more = len(items) > limit
-        items = items[:limit]
-    last = items[-1] if more and items else None
-    return ItemPage(
-        items=items, next_cursor=encode_cursor(last.created_at, last.id) if last else None
-    )
+    """Return a page of the user's items in the list's order, in one query."""
+    statement, rows, next_cursor = await _page(_list(user_id, params, cursor), "{i}", limit)
+    return ItemPage([statement.build(Item, "i", row) for row in rows], next_cursor)
 
 
 async def json_page(
-    *, user_id: uuid.UUID, limit: int = PAGE_DEFAULT, cursor: str | None = None
+    *,
+    user_id: uuid.UUID,
+    params: ListParams = EVERYTHING,
+    limit: int = PAGE_DEFAULT,
+    cursor: str | None = None,
 ) -> JsonPage | None:
-    """Return an unfiltered page as the items' API JSON made by PostgreSQL (None: SQLite)."""
+    """Return a page as the items' API JSON made by PostgreSQL (None: SQLite)."""
     if Item._meta.db.capabilities.dialect != "postgres":
         return None
-    rows, more = await _PAGE_JSON.rows(user_id=user_id, cursor=cursor, limit=limit)
-    last = rows[-1] if more and rows else None
-    return JsonPage(
-        items=[row["item_json"] for row in rows],
-        next_cursor=encode_cursor(last["created_at"], last["id"]) if last else None,
-    )
+    query = _list(user_id, params, cursor)
+    _, rows, next_cursor = await _page(query, ITEM_JSON_POSTGRES + " AS item_json", limit)
+    return JsonPage([row["item_json"] for row in rows], next_cursor)
 
 
 async def neighbours(
-    *, item: Item, q: str | None = None, platform: str | None = None
+    *, item: Item, params: ListParams = EVERYTHING
 ) -> tuple[Item | None, Item | None]:
-    """Return the items just newer and just older than `item` in the list's order."""
-    matching = _filtered(user_id=item.user_id, q=q, platform=platform)
-    at, key = item.created_at, item.id
-    newer = (
-        await matching.filter(Q(created_at__gt=at) | Q(created_at=at, id__gt=key))
-        .order_by("created_at", "id")
-        .first()
-    )
-    older = (
-        await matching.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=key))
-        .order_by("-created_at", "-id")
-        .first()
-    )
-    return newer, older
+    """Return the items just before and just after `item` in the list's order."""
+    order = orders(Item._meta.db.capabilities.dialect)[params.order]
+    base = ListQuery(user_id=item.user_id, where=params.where, order=order)
+    statement, values = base.key_statement(item.id)
+    rows = await statement.rows(*values)
+    if not rows:
+        return None, None
+    keys = order.values_of(rows[0])
+    found: list[Item | None] = []
+    for reverse in (True, False):
+        query = ListQuery(item.user_id, params.where, order, after=keys, reverse=reverse)
+        select, values = query.statement("{i}", 1)
+        near = await select.rows(*values)
+        found.append(select.build(Item, "i", near[0]) if near else None)
+    return found[0], found[1]
+
+
+async def platforms(*, user_id: uuid.UUID) -> list[str]:
+    """Return the platforms of the user's items, most items first (one spelling each)."""
+    return [str(row["k"]) for row in await platform_rows(user_id) if row["k"]]
+
+
+async def stats(*, user_id: uuid.UUID) -> dict[str, Any]:
+    """Count the user's items by status, platform and completeness; total purchases by currency."""
+    rows = await stats_rows(user_id)
+    total = rows["total"][0]
+    return {
+        "items": int(total["n"]),
+        "copies": int(total["copies"]),
+        "by_status": {row["k"]: int(row["n"]) for row in rows["status"]},
+        "by_completeness": {row["k"]: int(row["n"]) for row in rows["completeness"]},
+        "by_platform": [
+            {"platform": row["k"], "items": int(row["n"])} for row in rows["platform"] if row["k"]
+        ],
+        "purchases": [
+            {"currency": row["k"], "total": price_text(int(row["total"])), "items": int(row["n"])}
+            for row in rows["purchase"]
+        ],
+    }

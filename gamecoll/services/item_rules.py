@@ -1,4 +1,4 @@
-"""Rules for an item's fields, list parameters and cursors, shared by the API and the pages.
+"""Rules for an item's fields and list parameters, shared by the API, the pages and imports.
 
 The rules of the collector's details (status, parts, purchase, ...) are in item_details.py;
 `CLEANERS` lists every field a client writes, once, for the API, the pages and imports.
@@ -6,14 +6,10 @@ The rules of the collector's details (status, parts, purchase, ...) are in item_
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Final
 
 from gamecoll.services.item_details import (
@@ -42,7 +38,6 @@ METADATA_MAX_DEPTH: Final = 32
 QUERY_MAX: Final = 200
 PAGE_DEFAULT: Final = 50
 PAGE_MAX: Final = 100
-CURSOR_MAX: Final = 200
 NAME_KEY_MAX: Final = 800
 PLATFORM_KEY_MAX: Final = 400
 """Lengths of the case-folded sort and filter keys (folding can lengthen a text)."""
@@ -245,32 +240,3 @@ def stored_purchase(item: Any) -> Purchase | None:
         date=item.purchase_date,
         source=item.purchase_source,
     )
-
-
-# -- cursors -----------------------------------------------------------------------------------
-
-
-def encode_cursor(created_at: datetime, item_id: uuid.UUID) -> str:
-    """Return an opaque cursor just after this item in newest-first order."""
-    raw = json.dumps([created_at.isoformat(), str(item_id)], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    """Read a cursor made by `encode_cursor`; 422 for anything else."""
-    bad = fail("cursor", "The cursor is not valid; start again from the first page.")
-    text = cursor.strip()
-    if not text or len(text) > CURSOR_MAX:
-        raise bad
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        created_text, id_text = json.loads(raw)
-        created = datetime.fromisoformat(created_text)
-        item_id = uuid.UUID(id_text)
-        if created.tzinfo is None:
-            raise bad
-        # In UTC, as the database compares it: an offset may push year 1 or 9999 out of range.
-        created = created.astimezone(UTC)
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
-        raise bad from None
-    return created, item_id

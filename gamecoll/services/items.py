@@ -42,7 +42,8 @@ from gamecoll.services.item_files import (
     ItemFiles,
     keys_of,
 )
-from gamecoll.services.item_pages import ItemPage, JsonPage
+from gamecoll.services.item_lists import ListParams
+from gamecoll.services.item_pages import EVERYTHING, ItemPage, JsonPage
 from gamecoll.services.item_rules import PAGE_DEFAULT, ItemFields, item_columns
 from gamecoll.storage import Storage, StoredFile
 
@@ -144,27 +145,41 @@ class ItemService:
         self,
         *,
         user_id: uuid.UUID,
+        params: ListParams = EVERYTHING,
         limit: int = PAGE_DEFAULT,
         cursor: str | None = None,
-        q: str | None = None,
-        platform: str | None = None,
     ) -> ItemPage:
-        """Return a page of the user's items, newest first, in one query."""
+        """Return a page of the user's items in the list's order, in one query."""
         return await item_pages.item_page(
-            user_id=user_id, limit=limit, cursor=cursor, q=q, platform=platform
+            user_id=user_id, params=params, limit=limit, cursor=cursor
         )
 
     async def page_json(
-        self, *, user_id: uuid.UUID, limit: int = PAGE_DEFAULT, cursor: str | None = None
+        self,
+        *,
+        user_id: uuid.UUID,
+        params: ListParams = EVERYTHING,
+        limit: int = PAGE_DEFAULT,
+        cursor: str | None = None,
     ) -> JsonPage | None:
-        """Return an unfiltered page as the items' API JSON made by PostgreSQL (None: SQLite)."""
-        return await item_pages.json_page(user_id=user_id, limit=limit, cursor=cursor)
+        """Return a page as the items' API JSON made by PostgreSQL (None: SQLite)."""
+        return await item_pages.json_page(
+            user_id=user_id, params=params, limit=limit, cursor=cursor
+        )
 
     async def neighbours(
-        self, *, item: Item, q: str | None = None, platform: str | None = None
+        self, *, item: Item, params: ListParams = EVERYTHING
     ) -> tuple[Item | None, Item | None]:
-        """Return the items just newer and just older than `item` in the list's order."""
-        return await item_pages.neighbours(item=item, q=q, platform=platform)
+        """Return the items just before and just after `item` in the list's order."""
+        return await item_pages.neighbours(item=item, params=params)
+
+    async def platforms(self, *, user_id: uuid.UUID) -> list[str]:
+        """Return the platforms of the user's items, most items first (one spelling each)."""
+        return await item_pages.platforms(user_id=user_id)
+
+    async def stats(self, *, user_id: uuid.UUID) -> dict[str, Any]:
+        """Count the user's items by status, platform and completeness, and their purchases."""
+        return await item_pages.stats(user_id=user_id)
 
     async def open_image(self, item: Item, *, rendition: str | None = None) -> StoredFile:
         """Open the item's image (or a rendition) for streaming; 404 when it has none."""

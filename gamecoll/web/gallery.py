@@ -9,9 +9,11 @@ from sanic import HTTPResponse, Request
 
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.models import Item
+from gamecoll.services.item_lists import ListParams
 from gamecoll.services.items import ItemService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, is_htmx
+from gamecoll.web.gallery_filters import filter_context
 from gamecoll.web.gallery_views import (
     ACCEPT,
     LIMITS,
@@ -51,15 +53,12 @@ async def _cards_down_to(
     at: uuid.UUID | None,
     *,
     cursor: str | None,
-    q: str | None,
-    platform: str | None,
+    params: ListParams,
 ) -> tuple[list[Item], str | None]:
     """Return one page of cards, or with `at` every page down to that card's."""
     found: list[Item] = []
     for _ in range(BACK_PAGES_MAX if at else 1):
-        page = await items.page(
-            user_id=user_id, limit=PAGE_SIZE, cursor=cursor, q=q, platform=platform
-        )
+        page = await items.page(user_id=user_id, limit=PAGE_SIZE, cursor=cursor, params=params)
         found.extend(page.items)
         cursor = page.next_cursor
         if cursor is None or any(item.id == at for item in page.items):
@@ -72,28 +71,27 @@ async def gallery_context(
 ) -> dict[str, Any]:
     """Build the grid's context: one page from the cursor (or down to a card), filters kept."""
     who = principal(request)
-    q, platform = filters_of(request)
+    params = filters_of(request)
     cursor = request.args.get("cursor") or None
     at = _game_id(request.args.get("at")) if cursor is None else None
-    found, next_cursor = await _cards_down_to(
-        items, who.user.id, at, cursor=cursor, q=q, platform=platform
-    )
-    filters = query(q=q, platform=platform)
+    found, next_cursor = await _cards_down_to(items, who.user.id, at, cursor=cursor, params=params)
+    filters = query(params)
     first = cursor is None
     cards = [
         card(item, filters=filters, eager=first and index < EAGER_CARDS)
         for index, item in enumerate(found)
     ]
-    more = f"/gallery{query(q=q, platform=platform, cursor=next_cursor)}" if next_cursor else ""
+    more = f"/gallery{query(params, cursor=next_cursor)}" if next_cursor else ""
     settings = request.app.ctx.settings
     return context(
         request,
         cards=cards,
         more=more,
-        q=q or "",
-        platform=platform or "",
+        q=params.q or "",
+        platform=params.platform or "",
         filters=filters,
-        filtered=bool(q or platform),
+        filtered=params.filtered,
+        **await filter_context(items, who.user.id, params),
         first_page=first,
         upload=upload or upload_state(),
         accept=ACCEPT,
@@ -111,6 +109,9 @@ async def gallery(request: Request, items: ItemService) -> HTTPResponse:
     """Show the grid: the whole page, or for htmx only the cards (search, next page)."""
     ctx = await gallery_context(request, items)
     if is_htmx(request):
-        return renderer(request).response("gallery/_cards.html", ctx)
+        # The search form sends its empty menus too: the address bar gets only what filters.
+        # (The next page's requests, with a cursor, push nothing.)
+        pushed = {"hx-push-url": f"/gallery{ctx['filters']}"} if ctx["first_page"] else {}
+        return renderer(request).response("gallery/_cards.html", ctx, headers=pushed)
     ctx["notice"] = take_notice(request)
     return clear_notice(renderer(request).response("gallery/page.html", ctx), request)

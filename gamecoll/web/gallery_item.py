@@ -26,6 +26,7 @@ from gamecoll.web.gallery_views import (
     set_notice,
     take_notice,
 )
+from gamecoll.web.item_details import detail_changes, detail_echo, edit_choices
 from gamecoll.web.rendering import renderer
 
 
@@ -35,9 +36,9 @@ async def detail_context(
     """Build the detail view's context: the item, its neighbours, the way back to its card."""
     who = principal(request)
     item = await items.get(user_id=who.user.id, item_id=item_id)
-    q, platform = filters_of(request)
-    newer, older = await items.neighbours(item=item, q=q, platform=platform)
-    filters = query(q=q, platform=platform)
+    params = filters_of(request)
+    newer, older = await items.neighbours(item=item, params=params)
+    filters = query(params)
     state: dict[str, Any] = {"form": {}, "errors": {}, "message": ""}
     state.update(values.pop("edit", {}))
     photo: dict[str, Any] = {"error": "", "message": ""}
@@ -47,7 +48,7 @@ async def detail_context(
         item=detail(item),
         filters=filters,
         grid=f"/gallery{filters}",
-        back=f"/gallery{query(q=q, platform=platform, at=str(item.id))}#item-{item.id}",
+        back=f"/gallery{query(params, at=str(item.id))}#item-{item.id}",
         newer=f"/gallery/{newer.id}{filters}" if newer else "",
         older=f"/gallery/{older.id}{filters}" if older else "",
         newer_name=newer.name if newer else "",
@@ -55,6 +56,7 @@ async def detail_context(
         edit=state,
         photo=photo,
         limits=LIMITS,
+        detail_choices=edit_choices(),
         accept=ACCEPT,
         max_image=max_image_text(request.app.ctx.settings.max_image_bytes),
         max_image_bytes=request.app.ctx.settings.max_image_bytes,
@@ -102,16 +104,16 @@ async def gallery_save(request: Request, item_id: uuid.UUID, items: ItemService)
     values = {key: form_text(form, key) for key in ("name", "platform", "notes")}
     item = await items.get(user_id=who.user.id, item_id=item_id)
     try:
-        await items.update(item=item, changes=clean_changes(values))
+        await items.update(item=item, changes=clean_changes({**values, **detail_changes(request)}))
     except ValidationFailed as exc:
+        echo = {**values, **detail_echo(request)}
         ctx = await detail_context(
-            request, items, item_id, editing=True, edit={"form": values, "errors": exc.fields}
+            request, items, item_id, editing=True, edit={"form": echo, "errors": exc.fields}
         )
         template = "gallery/_edit.html" if is_htmx(request) else "gallery/detail.html"
         return renderer(request).response(template, ctx, status=422)
     if not is_htmx(request):
-        q, platform = filters_of(request)
-        response = go(request, f"/gallery/{item_id}{query(q=q, platform=platform)}")
+        response = go(request, f"/gallery/{item_id}{query(filters_of(request))}")
         return set_notice(response, request, "Saved.")
     ctx = await detail_context(request, items, item_id, editing=False, edit={"message": "Saved."})
     return renderer(request).response("gallery/_facts.html", ctx)

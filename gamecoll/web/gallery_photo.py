@@ -28,8 +28,7 @@ async def _answer(
 ) -> HTTPResponse:
     """Show the detail view with its new photo (htmx), or go back to the page."""
     if not is_htmx(request):
-        q, platform = filters_of(request)
-        response = go(request, f"/gallery/{item_id}{query(q=q, platform=platform)}")
+        response = go(request, f"/gallery/{item_id}{query(filters_of(request))}")
         return set_notice(response, request, message)
     ctx = await detail_context(request, items, item_id, editing=False, photo={"message": message})
     return renderer(request).response("gallery/_detail.html", ctx)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Final
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, unquote
 
 from sanic import HTTPResponse, Request
 
@@ -16,9 +16,10 @@ from gamecoll.services.item_rules import (
     NOTES_MAX,
     PLATFORM_MAX,
     QUERY_MAX,
-    clean_filter,
 )
 from gamecoll.services.renditions import DISPLAY_SIZE, THUMB_SIZE, fit
+from gamecoll.web.gallery_filters import list_params, list_query
+from gamecoll.web.item_details import details_view
 
 LIMITS: Final = {"name": NAME_MAX, "platform": PLATFORM_MAX, "notes": NOTES_MAX, "q": QUERY_MAX}
 ACCEPT: Final = ",".join(ACCEPTED_CONTENT_TYPES)
@@ -35,17 +36,8 @@ NOTICE_COOKIE: Final = "gamecoll_notice"
 NOTICE_MAX: Final = 300
 
 
-def filters_of(request: Request) -> tuple[str | None, str | None]:
-    """Read and check the search and platform filter of the query string (422 when bad)."""
-    q = clean_filter(request.args.get("q"), "q", QUERY_MAX)
-    platform = clean_filter(request.args.get("platform"), "platform", PLATFORM_MAX)
-    return q, platform
-
-
-def query(**values: str | None) -> str:
-    """Build a query string from the values that are set ('' when none is)."""
-    kept = {key: value for key, value in values.items() if value}
-    return "?" + urlencode(kept) if kept else ""
+filters_of = list_params  # the list's filters, search and sort (gallery_filters.py)
+query = list_query
 
 
 def card(item: Item, *, filters: str = "", eager: bool = False) -> dict[str, Any]:
@@ -106,6 +98,7 @@ def detail(item: Item) -> dict[str, Any]:
         "created": item.created_at.strftime("%Y-%m-%d"),
         "created_iso": item.created_at.isoformat(),
         "image": photo,
+        "details": details_view(item),
     }
 
 

@@ -181,6 +181,7 @@ async def walk(http: httpx.AsyncClient) -> None:
     assert len(sessions) == 3
 
     await walk_items(http, auth)
+    await walk_item_lists(http, auth)
 
     gone = await http.delete(f"/auth/sessions/{uuid.uuid4()}", headers=auth)
     assert gone.status_code == 404
@@ -303,6 +304,40 @@ async def walk_exchange(http: httpx.AsyncClient, auth: dict[str, str]) -> None:
         await asyncio.sleep(0.05)
     assert state.json()["unchanged"] == 2
     assert (await http.get(f"/collection/import/{uuid.uuid4()}", headers=auth)).status_code == 404
+
+
+async def walk_item_lists(http: httpx.AsyncClient, auth: dict[str, str]) -> None:
+    """The collector's details, the list's filters, sorts and search, and the stats."""
+    details = {
+        "name": "Chrono Trigger",
+        "platform": "SNES",
+        "status": "owned",
+        "region": "ntsc_u",
+        "edition": "Player's Choice",
+        "parts": ["game", "box", "manual"],
+        "graded": {"company": "VGA", "grade": "85"},
+        "condition": "near_mint",
+        "barcode": "036000291452",
+        "purchase": {"price": "49.90", "currency": "EUR", "date": "2020-02-02", "source": "Shop"},
+        "quantity": 2,
+        "tags": ["RPG"],
+    }
+    made = await http.post(ITEMS, json=details, headers=auth)
+    assert made.status_code == 201 and made.json()["completeness"] == "graded"
+    bad_barcode = await http.post(ITEMS, json={**details, "barcode": "036000291453"}, headers=auth)
+    assert set(error_of(bad_barcode)["fields"]) == {"barcode"}
+    filtered = await http.get(
+        ITEMS,
+        params={"status": "owned", "platform": "snes", "tag": ["rpg"], "sort": "-price"},
+        headers=auth,
+    )
+    assert [i["id"] for i in filtered.json()["items"]] == [made.json()["id"]]
+    searched = await http.get(ITEMS, params={"q": "player's choice"}, headers=auth)
+    assert [i["id"] for i in searched.json()["items"]] == [made.json()["id"]]
+    assert (await http.get(ITEMS, params={"sort": "size"}, headers=auth)).status_code == 422
+    stats = await http.get("/collection/stats", headers=auth)
+    assert stats.json()["purchases"] == [{"currency": "EUR", "total": "49.90", "items": 1}]
+    assert (await http.delete(f"{ITEMS}/{made.json()['id']}", headers=auth)).status_code == 204
 
 
 async def walk_account_mail(http: httpx.AsyncClient, smtp: SmtpServer) -> None:

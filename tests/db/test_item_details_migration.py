@@ -88,6 +88,9 @@ def test_sqlite_items_get_the_defaults(tmp_path: Path) -> None:
     assert any(name.startswith("5_") for name in run_sync(apply_migrations(settings)))
     with sqlite3.connect(path) as conn:
         _check([tuple(row) for row in conn.execute(READ)])
+        # Migration 9 put the items stored before into the full-text index.
+        found = conn.execute("SELECT item_id FROM items_fts WHERE items_fts MATCH 'fight*'")
+        assert [row[0] for row in found] == [str(items[1][0])]
 
 
 def _dollars(query: str) -> str:

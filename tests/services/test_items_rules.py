@@ -14,7 +14,8 @@ from gamecoll.api.item_images import etag_matches
 from gamecoll.api.item_uploads import UPLOAD_OVERHEAD, body_limit
 from gamecoll.config import load_settings
 from gamecoll.errors import ValidationFailed
-from gamecoll.models import Item
+from gamecoll.models.item_lists import orders
+from gamecoll.models.keyset import InvalidCursor
 from gamecoll.services.item_rules import (
     METADATA_MAX_BYTES,
     ItemFields,
@@ -25,8 +26,6 @@ from gamecoll.services.item_rules import (
     clean_name,
     clean_notes,
     clean_platform,
-    decode_cursor,
-    encode_cursor,
 )
 from tests.conftest import base_env
 
@@ -116,19 +115,27 @@ def test_limit_and_filters() -> None:
         clean_filter("a\x00", "q", 10)
 
 
-def _item(created_at: datetime, item_id: uuid.UUID) -> Item:
-    return Item(id=item_id, created_at=created_at, updated_at=created_at, user_id=uuid.uuid4())
+ADDED = orders("sqlite")["added"]
+BY_NAME = orders("postgres")["name"]
 
 
 def test_cursor_round_trip_is_exact_and_opaque() -> None:
     created = datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
     item_id = uuid.uuid4()
-    cursor = encode_cursor(created, item_id)
+    cursor = ADDED.encode([created, item_id])
     assert str(item_id) not in cursor
     assert all(c.isalnum() or c in "-_" for c in cursor)  # URL-safe, no padding
-    assert decode_cursor(cursor) == (created, item_id)
+    assert ADDED.decode(cursor) == [created, item_id]
     whole_second = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    assert decode_cursor(encode_cursor(whole_second, item_id))[0] == whole_second
+    assert ADDED.decode(ADDED.encode([whole_second, item_id]))[0] == whole_second
+    folded = "straße ｚｅｌｄａ " * 40  # noqa: RUF001 - fullwidth on purpose
+    assert BY_NAME.decode(BY_NAME.encode([folded, item_id])) == [folded, item_id]
+
+
+def test_a_cursor_belongs_to_its_order() -> None:
+    cursor = ADDED.encode([datetime(2026, 1, 2, tzinfo=UTC), uuid.uuid4()])
+    with pytest.raises(InvalidCursor):
+        orders("sqlite")["-added"].decode(cursor)
 
 
 def _b64(value: Any) -> str:
@@ -136,24 +143,27 @@ def _b64(value: Any) -> str:
 
 
 @pytest.mark.parametrize(
-    "cursor",
+    ("order", "cursor"),
     [
-        "",
-        "%%%",
-        "A" * 201,
-        _b64({"a": 1}),
-        _b64(["2026-01-01T00:00:00+00:00"]),
-        _b64(["2026-01-01T00:00:00", str(uuid.uuid4())]),  # no time zone
-        _b64(["yesterday", str(uuid.uuid4())]),
-        _b64(["2026-01-01T00:00:00+00:00", "not-a-uuid"]),
-        _b64([1, 2]),
-        base64.urlsafe_b64encode(b"\xff\xfe").decode(),
+        ("added", ""),
+        ("added", "%%%"),
+        ("added", "A" * 6001),
+        ("added", _b64({"a": 1})),
+        ("added", _b64(["added", "2026-01-01T00:00:00+00:00"])),
+        ("added", _b64(["added", "2026-01-01T00:00:00", str(uuid.uuid4())])),  # no time zone
+        ("added", _b64(["added", "yesterday", str(uuid.uuid4())])),
+        ("added", _b64(["added", "2026-01-01T00:00:00+00:00", "not-a-uuid"])),
+        ("added", _b64(["added", 1, 2])),
+        ("added", _b64(["2026-01-01T00:00:00+00:00", str(uuid.uuid4())])),  # no order's name
+        ("added", base64.urlsafe_b64encode(b"\xff\xfe").decode()),
+        ("price", _b64(["price", 2**63, str(uuid.uuid4())])),
+        ("price", _b64(["price", True, str(uuid.uuid4())])),
+        ("name", _b64(["name", 5, str(uuid.uuid4())])),
     ],
 )
-def test_bad_cursors_are_422(cursor: str) -> None:
-    with pytest.raises(ValidationFailed) as exc:
-        decode_cursor(cursor)
-    assert field_of(exc) == "cursor"
+def test_bad_cursors_are_refused(order: str, cursor: str) -> None:
+    with pytest.raises(InvalidCursor):
+        orders("postgres")[order].decode(cursor)
 
 
 def test_body_limits_follow_the_image_limit() -> None:
