@@ -61,6 +61,7 @@ class ChecksumsOut(BaseModel):
     answers={200: (ChecksumsOut, "Which photos the user already has")},
     errors={422: "Not a list of 1 to 1,000 SHA-256 hex digests (the message says which)"},
     auth=True,
+    scopes=("collection:read",),
 )
 @authenticated
 async def check_photos(request: Request, duplicates: Duplicates) -> HTTPResponse:

@@ -117,6 +117,7 @@ JOB_LINKS: Final = {
     },
     errors={422: "An unknown format"},
     auth=True,
+    scopes=("collection:read",),
 )
 async def export_collection(request: Request, exports: ExportService) -> HTTPResponse | None:
     """Download the whole collection: every field, with the photos in the ZIP format."""
@@ -198,6 +199,7 @@ def import_format(request: Request, head: bytes) -> str:
         422: "Not a collection file: not UTF-8, not valid JSON or CSV, a damaged or hostile ZIP",
     },
     auth=True,
+    scopes=("collection:write",),
 )
 @authenticated
 async def import_collection(request: Request, imports: ImportService) -> HTTPResponse:
@@ -241,6 +243,7 @@ async def import_collection(request: Request, imports: ImportService) -> HTTPRes
     answers={200: (ImportJobOut, "The import's progress, and its report once over")},
     errors={404: "No such import of yours"},
     auth=True,
+    scopes=("collection:read", "collection:write"),
 )
 @authenticated
 async def get_import_job(

@@ -19,6 +19,7 @@ bp = Blueprint("item_stats", url_prefix="/collection")
     tag="collection",
     answers={200: (StatsOut, "The counts of the user's collection")},
     auth=True,
+    scopes=("collection:read",),
 )
 @authenticated
 async def collection_stats(request: Request, items: ItemService) -> HTTPResponse:
