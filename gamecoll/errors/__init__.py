@@ -47,8 +47,8 @@ from gamecoll.errors.second_factor import (
     PasskeyOriginMismatch,
     PasskeyRejected,
     PasskeyRpMismatch,
-    PasskeyUnknown,
     PasskeysUnavailable,
+    PasskeyUnknown,
     ReauthRequired,
 )
 

@@ -28,6 +28,7 @@ from gamecoll.services.image_workers import ImageWorkers
 from gamecoll.services.images import ProcessedImage
 from gamecoll.services.import_reader import ImportFile
 from gamecoll.services.item_files import ItemFiles, keys_of
+from gamecoll.services.item_files import image_columns as stored_columns
 from gamecoll.services.item_rules import ItemFields
 
 CREATE: Final = "create"
@@ -172,7 +173,7 @@ class RowImporter:
             return planned.existing
         processed = await self._process(planned.photo)
         keys = await self.files.store(self.user_id, processed) if processed else None
-        image_columns = _image_columns(keys, processed)
+        image_columns = stored_columns(keys, processed) if keys and processed else {}
         if image_columns and planned.upload_sha256:
             image_columns["upload_sha256"] = planned.upload_sha256
         try:
@@ -224,20 +225,3 @@ class RowImporter:
         for key, value in changes.items():
             setattr(existing, key, value)
         return existing
-
-
-def _image_columns(keys: Any, image: ProcessedImage | None) -> dict[str, Any]:
-    if keys is None or image is None:
-        return {}
-    return {
-        "image_path": keys.image,
-        "thumb_path": keys.thumbnail,
-        "thumb2x_path": keys.thumbnail_2x,
-        "display_path": keys.display,
-        "image_content_type": image.content_type,
-        "image_width": image.width,
-        "image_height": image.height,
-        "image_size": image.size,
-        "image_sha256": image.sha256,
-        "upload_sha256": image.upload_sha256,
-    }

@@ -12,7 +12,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from gamecoll.errors import NotFound
 from gamecoll.models import Item
@@ -149,3 +149,32 @@ class ItemFiles:
                 user_id,
                 exc,
             )
+
+
+def image_columns(keys: ImageKeys | None, image: ProcessedImage | None) -> dict[str, Any]:
+    """Return an item's image columns for these files (all None: no image)."""
+    if keys is None or image is None:
+        return {
+            "image_path": None,
+            "thumb_path": None,
+            "thumb2x_path": None,
+            "display_path": None,
+            "image_content_type": None,
+            "image_width": None,
+            "image_height": None,
+            "image_size": None,
+            "image_sha256": None,
+            "upload_sha256": None,
+        }
+    return {
+        "image_path": keys.image,
+        "thumb_path": keys.thumbnail,
+        "thumb2x_path": keys.thumbnail_2x,
+        "display_path": keys.display,
+        "image_content_type": image.content_type,
+        "image_width": image.width,
+        "image_height": image.height,
+        "image_size": image.size,
+        "image_sha256": image.sha256,
+        "upload_sha256": image.upload_sha256,
+    }

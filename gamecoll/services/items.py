@@ -22,8 +22,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Coroutine, Mapping
-from typing import Any, Final, TypeVar
+from collections.abc import Mapping
+from typing import Any, Final
 
 from tortoise.exceptions import IntegrityError
 
@@ -31,6 +31,7 @@ from gamecoll.errors import Conflict, NotAuthenticated
 from gamecoll.models import Item, User
 from gamecoll.services import item_pages
 from gamecoll.services.clock import utcnow
+from gamecoll.services.detached import to_completion
 from gamecoll.services.duplicates import Duplicates
 from gamecoll.services.image_checks import decode_base64_image
 from gamecoll.services.image_workers import ImageWorkers
@@ -38,8 +39,8 @@ from gamecoll.services.images import ProcessedImage
 from gamecoll.services.item_files import (
     DISPLAY_SUFFIX,
     THUMB_2X_SUFFIX,
-    ImageKeys,
     ItemFiles,
+    image_columns,
     keys_of,
 )
 from gamecoll.services.item_lists import ListParams
@@ -51,63 +52,12 @@ log = logging.getLogger("gamecoll.items")
 
 _SWAP_ATTEMPTS: Final = 5
 
-T = TypeVar("T")
-
-# Write sequences that outlived their request (the client hung up): kept until they finish.
-_DETACHED: set[asyncio.Task[Any]] = set()
-
-
-def _image_columns(keys: ImageKeys | None, image: ProcessedImage | None) -> dict[str, Any]:
-    if keys is None or image is None:
-        return {
-            "image_path": None,
-            "thumb_path": None,
-            "thumb2x_path": None,
-            "display_path": None,
-            "image_content_type": None,
-            "image_width": None,
-            "image_height": None,
-            "image_size": None,
-            "image_sha256": None,
-            "upload_sha256": None,
-        }
-    return {
-        "image_path": keys.image,
-        "thumb_path": keys.thumbnail,
-        "thumb2x_path": keys.thumbnail_2x,
-        "display_path": keys.display,
-        "image_content_type": image.content_type,
-        "image_width": image.width,
-        "image_height": image.height,
-        "image_size": image.size,
-        "image_sha256": image.sha256,
-        "upload_sha256": image.upload_sha256,
-    }
-
 
 def _same_image(item: Item) -> dict[str, Any]:
     """Filter for "the row still points at the image this request read"."""
     if item.image_path is None:
         return {"image_path__isnull": True}
     return {"image_path": item.image_path}
-
-
-async def _to_completion(work: Coroutine[Any, Any, T]) -> T:
-    """Run a write sequence in its own task: if the request is cancelled, it still finishes."""
-    task = asyncio.ensure_future(work)
-    try:
-        return await asyncio.shield(task)
-    except asyncio.CancelledError:
-        if not task.done():
-            _DETACHED.add(task)
-            task.add_done_callback(_forget_detached)
-        raise
-
-
-def _forget_detached(task: asyncio.Task[Any]) -> None:
-    _DETACHED.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        log.info("a write whose client hung up failed: %s", task.exception())
 
 
 class ItemService:
@@ -206,7 +156,7 @@ class ItemService:
         if image is not None and not allow_duplicate:
             await self.duplicates.refuse_known(user_id, image)
         processed = await self.process(image) if image is not None else None
-        return await _to_completion(self._insert(user_id, fields, processed))
+        return await to_completion(self._insert(user_id, fields, processed))
 
     async def _insert(
         self, user_id: uuid.UUID, fields: ItemFields, processed: ProcessedImage | None
@@ -220,7 +170,7 @@ class ItemService:
                 **fields.columns(),
                 created_at=now,
                 updated_at=now,
-                **_image_columns(keys, processed),
+                **image_columns(keys, processed),
             )
         except BaseException as exc:
             if keys is not None:
@@ -254,17 +204,17 @@ class ItemService:
         if not allow_duplicate:
             await self.duplicates.refuse_known(user_id, data, except_item=item_id)
         processed = await self.process(data)
-        return await _to_completion(self._swap_image(user_id, item_id, processed))
+        return await to_completion(self._swap_image(user_id, item_id, processed))
 
     async def remove_image(self, *, user_id: uuid.UUID, item_id: uuid.UUID) -> Item:
         """Take an item's image away: the row first, then the files."""
-        return await _to_completion(self._swap_image(user_id, item_id, None))
+        return await to_completion(self._swap_image(user_id, item_id, None))
 
     async def _swap_image(
         self, user_id: uuid.UUID, item_id: uuid.UUID, processed: ProcessedImage | None
     ) -> Item:
         keys = await self.files.store(user_id, processed) if processed is not None else None
-        columns = _image_columns(keys, processed)
+        columns = image_columns(keys, processed)
         try:
             for _ in range(_SWAP_ATTEMPTS):
                 current = await self.get(user_id=user_id, item_id=item_id)
@@ -290,7 +240,7 @@ class ItemService:
 
     async def delete(self, *, user_id: uuid.UUID, item_id: uuid.UUID) -> None:
         """Delete an item: the row first, then its files."""
-        await _to_completion(self._delete(user_id, item_id))
+        await to_completion(self._delete(user_id, item_id))
 
     async def _delete(self, user_id: uuid.UUID, item_id: uuid.UUID) -> None:
         for _ in range(_SWAP_ATTEMPTS):
