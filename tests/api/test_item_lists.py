@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.api.test_items_support import ITEMS, create, new_user
 
+from tests.api.items_support import ITEMS, create, new_user
 from tests.helpers import error_of
 
 SORTS = ("added", "-added", "name", "platform", "price", "-price")
