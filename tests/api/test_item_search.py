@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from tests.api.test_items_support import ITEMS, create, new_user
+from tests.api.items_support import ITEMS, create, new_user
 
 from tests.api.test_item_lists import names
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.api.test_items_support import ITEMS
+from tests.api.items_support import ITEMS
 
 from tests.conftest import LiveApp
 from tests.helpers import bearer
