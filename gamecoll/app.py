@@ -88,10 +88,10 @@ def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> S
         ),
     )
     setup_openapi(app, build=build_document)
-    for service in (*services.all(), cookies):
+    for service in (*services.all(), cookies, settings):
         app.ext.dependency(service)
     register_api(app)
-    register_web(app, services)
+    register_web(app, services, settings)
     _add_listeners(app, settings)
     _add_edge(app)
     _add_cleanup(app, settings)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sanic import Sanic
 
+from gamecoll.config import Settings
 from gamecoll.services.container import Services
 from gamecoll.web.blueprint import bp
 from gamecoll.web.errors import render_error
@@ -16,7 +17,7 @@ from gamecoll.web.settings_page import SettingsPage
 __all__ = ["register_web"]
 
 
-def register_web(app: Sanic[Any, Any], services: Services) -> None:
+def register_web(app: Sanic[Any, Any], services: Services, config: Settings) -> None:
     """Mount the pages, give their handlers what they take by type, answer page errors in HTML."""
     # Importing the page modules adds their routes to the blueprint.
     from gamecoll.web import (  # noqa: F401
@@ -36,7 +37,6 @@ def register_web(app: Sanic[Any, Any], services: Services) -> None:
     )
 
     renderer = Renderer()
-    app.ctx.web_renderer = renderer  # for web/gallery.py until it takes the Renderer by type
     app.ext.dependency(renderer)
     app.ext.dependency(
         SettingsPage(
@@ -45,7 +45,9 @@ def register_web(app: Sanic[Any, Any], services: Services) -> None:
             activity=services.activity,
             verification=services.verification,
             passkeys=services.passkeys,
+            access_tokens=services.access_tokens,
+            totp=services.totp,
         )
     )
     app.blueprint(bp)
-    app.error_handler.html_renderer = partial(render_error, renderer)  # type: ignore[attr-defined]
+    app.error_handler.html_renderer = partial(render_error, renderer, config)  # type: ignore[attr-defined]

@@ -124,7 +124,7 @@ async def login_submit(request: Request, auth: AuthService, renderer: Renderer) 
     issue_cookies(request, tokens)
     draft = draft_from_login(form)
     if draft is not None:  # a form refused because the session had ended: send it now
-        return resume_page(request, tokens, draft)
+        return resume_page(request, renderer, tokens, draft)
     return go(request, safe_next(values["next"]))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sanic import HTTPResponse, Request, redirect
 
+from gamecoll.config import Settings
 from gamecoll.errors import AppError
 from gamecoll.http.limits import size_text
 from gamecoll.web.common import from_htmx, here, is_htmx, login_url, path_of
@@ -38,8 +39,10 @@ def _came_from(request: Request) -> str | None:
     return path_of(request.headers.get("referer"), request)
 
 
-def render_error(pages: Renderer, request: Request, error: AppError) -> HTTPResponse:
-    """Answer an error on a page route (the error handler's `html_renderer`, given `pages`)."""
+def render_error(
+    pages: Renderer, settings: Settings, request: Request, error: AppError
+) -> HTTPResponse:
+    """Answer an error on a page route (the error handler's `html_renderer`, made by partial)."""
     if error.status == 401:
         # No session, or it has ended: to the login page, never a login form in a fragment.
         notice = "ended" if error.code == "invalid_token" else ""
@@ -50,7 +53,7 @@ def render_error(pages: Renderer, request: Request, error: AppError) -> HTTPResp
             headers = {**PAGE_HEADERS, "hx-reswap": "none", SESSION_ENDED_HEADER: "true"}
             return HTTPResponse(status=401, headers=headers)
         if request.method == "POST" and request.path != "/logout":
-            return relogin_page(request, error)
+            return relogin_page(request, pages, error)
         return redirect(target, status=303, headers=dict(PAGE_HEADERS))
     if error.code == "email_unverified":
         # The settings page says why, and has the button for a new link.
@@ -64,7 +67,7 @@ def render_error(pages: Renderer, request: Request, error: AppError) -> HTTPResp
         message = "This form has expired or came from another site. Reload the page and try again."
     if error.status == 413 and request.path.startswith("/gallery"):
         # Refused before it was read: say the limit people choose photos by.
-        limit = size_text(request.app.ctx.settings.max_image_bytes)
+        limit = size_text(settings.max_image_bytes)
         message = f"{message} Each photo can be at most {limit}: go back and choose a smaller one."
     values = {
         "title": title,

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from sanic import HTTPResponse, Request
 
+from gamecoll.config import Settings
 from gamecoll.errors import AppError, ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
@@ -22,7 +23,7 @@ from gamecoll.services.import_reader import sniff_format
 from gamecoll.services.imports import INTERRUPTED, ImportService, job_json
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, from_htmx, go
-from gamecoll.web.rendering import renderer
+from gamecoll.web.rendering import Renderer
 
 FILE_FIELD: Final = "file"
 SHOWN_ROWS: Final = 200
@@ -30,17 +31,12 @@ SHOWN_ROWS: Final = 200
 POLL_SECONDS: Final = 1
 
 
-def _imports(request: Request) -> ImportService:
-    service: ImportService = request.app.ctx.services.imports
-    return service
-
-
-def import_section(request: Request, **values: Any) -> dict[str, Any]:
+def import_section(settings: Settings, **values: Any) -> dict[str, Any]:
     """The Import section's state: the page's limit, errors and what was chosen."""
     state = {
         "errors": {},
         "message": "",
-        "max_size": size_text(upload_body(request.app.ctx.settings)),
+        "max_size": size_text(upload_body(settings)),
         "dry_run": True,
     }
     state.update(values)
@@ -61,19 +57,21 @@ def job_view(job: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _refused(request: Request, error: AppError, dry_run: bool) -> HTTPResponse:
-    state = import_section(request, errors={FILE_FIELD: error.detail}, dry_run=dry_run)
+async def _refused(
+    request: Request, renderer: Renderer, settings: Settings, error: AppError, dry_run: bool
+) -> HTTPResponse:
+    state = import_section(settings, errors={FILE_FIELD: error.detail}, dry_run=dry_run)
     ctx = context(request, exchange=state)
     if from_htmx(request):
-        return renderer(request).response(
-            "settings/_exchange_import.html", ctx, status=error.status
-        )
-    return renderer(request).response("settings/import_job.html", ctx, status=error.status)
+        return renderer.response("settings/_exchange_import.html", ctx, status=error.status)
+    return renderer.response("settings/import_job.html", ctx, status=error.status)
 
 
 @bp.post("/settings/import", ctx_body_limit=upload_body)
 @authenticated
-async def settings_import(request: Request) -> HTTPResponse:
+async def settings_import(
+    request: Request, imports: ImportService, renderer: Renderer, settings: Settings
+) -> HTTPResponse:
     """Start importing the chosen file; show its progress."""
     form = form_data(request)
     dry_run = clean_flag(form.get("dry_run"), "dry_run")
@@ -86,7 +84,7 @@ async def settings_import(request: Request) -> HTTPResponse:
         if file_format is None:
             raise ValidationFailed("The file is empty.")
         path, size = temporary_file(part.body)
-        job, _ = await _imports(request).start(
+        job, _ = await imports.start(
             user_id=principal(request).user.id,
             path=path,
             size=size,
@@ -95,20 +93,22 @@ async def settings_import(request: Request) -> HTTPResponse:
             allow_duplicate=allow,
         )
     except AppError as exc:
-        return await _refused(request, exc, dry_run)
+        return await _refused(request, renderer, settings, exc, dry_run)
     return go(request, f"/settings/import/{job.id}")
 
 
 @bp.get("/settings/import/<job_id:uuid>")
 @authenticated
-async def settings_import_job(request: Request, job_id: uuid.UUID) -> HTTPResponse:
+async def settings_import_job(
+    request: Request, job_id: uuid.UUID, imports: ImportService, renderer: Renderer
+) -> HTTPResponse:
     """Show an import's progress, then what happened to each row."""
-    job = await _imports(request).get(user_id=principal(request).user.id, job_id=job_id)
+    job = await imports.get(user_id=principal(request).user.id, job_id=job_id)
     view = job_view(job_json(job))
     ctx = context(request, job=view, poll_seconds=POLL_SECONDS)
     if from_htmx(request):
-        return renderer(request).response("settings/_import_job.html", ctx)
+        return renderer.response("settings/_import_job.html", ctx)
     headers = {}
     if view["running"]:
         headers["refresh"] = str(POLL_SECONDS * 2)  # without JavaScript the page reloads itself
-    return renderer(request).response("settings/import_job.html", ctx, headers=headers)
+    return renderer.response("settings/import_job.html", ctx, headers=headers)

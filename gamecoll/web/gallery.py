@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from sanic import HTTPResponse, Request
 
+from gamecoll.config import Settings
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.models import Item
 from gamecoll.services.item_lists import ListParams
@@ -24,7 +25,7 @@ from gamecoll.web.gallery_views import (
     query,
     take_notice,
 )
-from gamecoll.web.rendering import renderer
+from gamecoll.web.rendering import Renderer
 
 PAGE_SIZE: Final = 24
 # The first cards are above the fold: load them at once, the rest lazily.
@@ -67,7 +68,11 @@ async def _cards_down_to(
 
 
 async def gallery_context(
-    request: Request, items: ItemService, *, upload: dict[str, Any] | None = None
+    request: Request,
+    items: ItemService,
+    settings: Settings,
+    *,
+    upload: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the grid's context: one page from the cursor (or down to a card), filters kept."""
     who = principal(request)
@@ -82,7 +87,6 @@ async def gallery_context(
         for index, item in enumerate(found)
     ]
     more = f"/gallery{query(params, cursor=next_cursor)}" if next_cursor else ""
-    settings = request.app.ctx.settings
     return context(
         request,
         cards=cards,
@@ -105,13 +109,15 @@ async def gallery_context(
 
 @bp.get("/gallery")
 @authenticated
-async def gallery(request: Request, items: ItemService) -> HTTPResponse:
+async def gallery(
+    request: Request, items: ItemService, renderer: Renderer, settings: Settings
+) -> HTTPResponse:
     """Show the grid: the whole page, or for htmx only the cards (search, next page)."""
-    ctx = await gallery_context(request, items)
+    ctx = await gallery_context(request, items, settings)
     if is_htmx(request):
         # The search form sends its empty menus too: the address bar gets only what filters.
         # (The next page's requests, with a cursor, push nothing.)
         pushed = {"hx-push-url": f"/gallery{ctx['filters']}"} if ctx["first_page"] else {}
-        return renderer(request).response("gallery/_cards.html", ctx, headers=pushed)
+        return renderer.response("gallery/_cards.html", ctx, headers=pushed)
     ctx["notice"] = take_notice(request)
-    return clear_notice(renderer(request).response("gallery/page.html", ctx), request)
+    return clear_notice(renderer.response("gallery/page.html", ctx), request)

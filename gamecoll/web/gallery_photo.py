@@ -6,6 +6,7 @@ import uuid
 
 from sanic import HTTPResponse, Request
 
+from gamecoll.config import Settings
 from gamecoll.errors import AppError, DuplicatePhoto
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.limits import upload_body
@@ -20,23 +21,37 @@ from gamecoll.web.gallery_views import (
     query,
     set_notice,
 )
-from gamecoll.web.rendering import renderer
+from gamecoll.web.rendering import Renderer
 
 
 async def _answer(
-    request: Request, items: ItemService, item_id: uuid.UUID, *, message: str
+    request: Request,
+    items: ItemService,
+    renderer: Renderer,
+    settings: Settings,
+    item_id: uuid.UUID,
+    *,
+    message: str,
 ) -> HTTPResponse:
     """Show the detail view with its new photo (htmx), or go back to the page."""
     if not is_htmx(request):
         response = go(request, f"/gallery/{item_id}{query(filters_of(request))}")
         return set_notice(response, request, message)
-    ctx = await detail_context(request, items, item_id, editing=False, photo={"message": message})
-    return renderer(request).response("gallery/_detail.html", ctx)
+    ctx = await detail_context(
+        request, items, settings, item_id, editing=False, photo={"message": message}
+    )
+    return renderer.response("gallery/_detail.html", ctx)
 
 
 @bp.post("/gallery/<item_id:uuid>/photo", ctx_body_limit=upload_body)
 @authenticated
-async def gallery_photo(request: Request, item_id: uuid.UUID, items: ItemService) -> HTTPResponse:
+async def gallery_photo(
+    request: Request,
+    item_id: uuid.UUID,
+    items: ItemService,
+    renderer: Renderer,
+    settings: Settings,
+) -> HTTPResponse:
     """Give a game a photo, or a new one in place of the old (the checks of every upload)."""
     user_id = principal(request).user.id
     await items.get(user_id=user_id, item_id=item_id)  # 404 before the photo is read
@@ -51,17 +66,27 @@ async def gallery_photo(request: Request, item_id: uuid.UUID, items: ItemService
             detail = DUPLICATE_PAGE_TEXT if isinstance(exc, DuplicatePhoto) else exc.detail
             problem = f"{upload.name}: {detail}" if upload.name else detail
     if problem:
-        ctx = await detail_context(request, items, item_id, editing=False, photo={"error": problem})
+        ctx = await detail_context(
+            request, items, settings, item_id, editing=False, photo={"error": problem}
+        )
         template = "gallery/_detail.html" if is_htmx(request) else "gallery/detail.html"
-        return renderer(request).response(template, ctx, status=422)
-    return await _answer(request, items, item_id, message="The photo has been saved.")
+        return renderer.response(template, ctx, status=422)
+    return await _answer(
+        request, items, renderer, settings, item_id, message="The photo has been saved."
+    )
 
 
 @bp.post("/gallery/<item_id:uuid>/photo/delete")
 @authenticated
 async def gallery_photo_delete(
-    request: Request, item_id: uuid.UUID, items: ItemService
+    request: Request,
+    item_id: uuid.UUID,
+    items: ItemService,
+    renderer: Renderer,
+    settings: Settings,
 ) -> HTTPResponse:
     """Take a game's photo away (the game stays)."""
     await items.remove_image(user_id=principal(request).user.id, item_id=item_id)
-    return await _answer(request, items, item_id, message="The photo has been removed.")
+    return await _answer(
+        request, items, renderer, settings, item_id, message="The photo has been removed."
+    )

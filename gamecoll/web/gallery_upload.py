@@ -8,6 +8,7 @@ from typing import Any, Final
 from sanic import HTTPResponse, Request
 from sanic.request import File
 
+from gamecoll.config import Settings
 from gamecoll.errors import AppError, DuplicatePhoto, ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
@@ -26,7 +27,7 @@ from gamecoll.web.gallery_views import (
     card,
     set_notice,
 )
-from gamecoll.web.rendering import renderer
+from gamecoll.web.rendering import Renderer
 
 # The page sends big batches one photo per request: `part` of `parts` (both from 1).
 PARTS_MAX: Final = 10_000
@@ -69,7 +70,9 @@ def _label(files: list[File], index: int, fallback: str) -> str:
 
 @bp.post("/gallery", ctx_body_limit=upload_body)
 @authenticated
-async def gallery_upload(request: Request, items: ItemService) -> HTTPResponse:
+async def gallery_upload(
+    request: Request, items: ItemService, renderer: Renderer, settings: Settings
+) -> HTTPResponse:
     """Add one game, or one per photo when several are sent; each new card appears at once."""
     who = principal(request)
     form = form_data(request)
@@ -90,8 +93,9 @@ async def gallery_upload(request: Request, items: ItemService) -> HTTPResponse:
         if "name" in errors and not files:
             errors["name"] = "Enter a name, or choose one or more photos."
         if part is not None:
-            return _part_failed(request, "; ".join(errors.values()))
-        return await _upload_failed(request, items, upload_state(values=values, errors=errors))
+            return _part_failed(renderer, "; ".join(errors.values()))
+        state = upload_state(values=values, errors=errors)
+        return await _upload_failed(request, items, renderer, settings, state)
     created: list[Item] = []
     problems: list[str] = []
     for index, item_fields in enumerate(fields):
@@ -110,15 +114,17 @@ async def gallery_upload(request: Request, items: ItemService) -> HTTPResponse:
             problems.append(f"{_label(files, index, item_fields.name)}: {detail}")
     if part is not None:
         if not created:
-            return _part_failed(request, "; ".join(problems))
+            return _part_failed(renderer, "; ".join(problems))
         ctx = {"new_cards": [card(item, eager=True) for item in created]}
-        return renderer(request).response("gallery/_new_cards.html", ctx)
-    return await _answer(request, items, created, problems, values)
+        return renderer.response("gallery/_new_cards.html", ctx)
+    return await _answer(request, items, renderer, settings, created, problems, values)
 
 
 async def _answer(
     request: Request,
     items: ItemService,
+    renderer: Renderer,
+    settings: Settings,
     created: list[Item],
     problems: list[str],
     values: dict[str, str],
@@ -127,35 +133,39 @@ async def _answer(
     if not created:
         state = upload_state(values=values)
         state["problems"] = problems
-        return await _upload_failed(request, items, state)
+        return await _upload_failed(request, items, renderer, settings, state)
     if not from_htmx(request) and not problems:
         return set_notice(go(request, "/gallery"), request, added_message(len(created)))
     state = upload_state()
     state["message"] = added_message(len(created))
     state["problems"] = problems
-    ctx = await gallery_context(request, items, upload=state)
+    ctx = await gallery_context(request, items, settings, upload=state)
     if not from_htmx(request):
-        return renderer(request).response("gallery/page.html", ctx)
+        return renderer.response("gallery/page.html", ctx)
     ctx["new_cards"] = [card(item, eager=True) for item in reversed(created)]
-    return renderer(request).response("gallery/_uploaded.html", ctx)
+    return renderer.response("gallery/_uploaded.html", ctx)
 
 
-def _part_failed(request: Request, problem: str) -> HTTPResponse:
+def _part_failed(renderer: Renderer, problem: str) -> HTTPResponse:
     """Say why one part of a split batch was not added (422, read by gallery.js)."""
     ctx: dict[str, Any] = {"problem": problem}
-    return renderer(request).response("gallery/_part_problem.html", ctx, status=422)
+    return renderer.response("gallery/_part_problem.html", ctx, status=422)
 
 
 async def _upload_failed(
-    request: Request, items: ItemService, state: dict[str, Any]
+    request: Request,
+    items: ItemService,
+    renderer: Renderer,
+    settings: Settings,
+    state: dict[str, Any],
 ) -> HTTPResponse:
     """Show the upload form again with what went wrong (422)."""
-    ctx = await gallery_context(request, items, upload=state)
+    ctx = await gallery_context(request, items, settings, upload=state)
     if from_htmx(request):
-        return renderer(request).response(
+        return renderer.response(
             "gallery/_upload.html",
             ctx,
             status=422,
             headers={"hx-retarget": "#upload", "hx-reswap": "outerHTML"},
         )
-    return renderer(request).response("gallery/page.html", ctx, status=422)
+    return renderer.response("gallery/page.html", ctx, status=422)

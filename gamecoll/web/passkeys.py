@@ -20,7 +20,7 @@ from gamecoll.models import User
 from gamecoll.services.passkeys import PasskeyService
 from gamecoll.web.blueprint import bp
 from gamecoll.web.common import context, form_text, go, is_htmx
-from gamecoll.web.rendering import renderer
+from gamecoll.web.rendering import Renderer
 
 TEMPLATE: Final = "partials/passkeys.html"
 OUTCOMES: Final = {
@@ -60,31 +60,40 @@ def passkey_state(request: Request, outcome: str = "") -> dict[str, str]:
     return {"message": message, "error": error}
 
 
-async def _section(request: Request, outcome: str, *, status: int = 200) -> HTTPResponse:
+async def _section(
+    request: Request,
+    passkeys: PasskeyService,
+    renderer: Renderer,
+    outcome: str,
+    *,
+    status: int = 200,
+) -> HTTPResponse:
     """Answer with the passkeys section (htmx), or send the browser back to the settings page."""
     if not is_htmx(request) and request.method != "GET":
         return go(request, f"/settings?passkey={outcome}#passkeys")
-    passkeys: PasskeyService = request.app.ctx.services.passkeys
     ctx = context(
         request,
         passkeys=await passkey_rows(principal(request).user, passkeys),
         passkeys_state=passkey_state(request, outcome),
     )
-    return renderer(request).response(TEMPLATE, ctx, status=status)
+    return renderer.response(TEMPLATE, ctx, status=status)
 
 
 @bp.get("/settings/passkeys")
 @authenticated
-async def passkeys_section(request: Request) -> HTTPResponse:
+async def passkeys_section(
+    request: Request, passkeys: PasskeyService, renderer: Renderer
+) -> HTTPResponse:
     """Show the passkeys section alone (the page's script reloads it after adding one)."""
-    return await _section(request, "")
+    return await _section(request, passkeys, renderer, "")
 
 
 @bp.post("/settings/passkeys/<passkey_id:uuid>/rename")
 @authenticated
-async def rename_passkey(request: Request, passkey_id: uuid.UUID) -> HTTPResponse:
+async def rename_passkey(
+    request: Request, passkey_id: uuid.UUID, passkeys: PasskeyService, renderer: Renderer
+) -> HTTPResponse:
     """Rename one of the account's passkeys."""
-    passkeys: PasskeyService = request.app.ctx.services.passkeys
     try:
         await passkeys.rename(
             user=principal(request).user,
@@ -92,15 +101,16 @@ async def rename_passkey(request: Request, passkey_id: uuid.UUID) -> HTTPRespons
             name=form_text(form_data(request), "name"),
         )
     except ValidationFailed:
-        return await _section(request, "bad_name", status=422)
-    return await _section(request, "renamed")
+        return await _section(request, passkeys, renderer, "bad_name", status=422)
+    return await _section(request, passkeys, renderer, "renamed")
 
 
 @bp.post("/settings/passkeys/<passkey_id:uuid>/remove")
 @authenticated
-async def remove_passkey(request: Request, passkey_id: uuid.UUID) -> HTTPResponse:
+async def remove_passkey(
+    request: Request, passkey_id: uuid.UUID, passkeys: PasskeyService, renderer: Renderer
+) -> HTTPResponse:
     """Remove one of the account's passkeys, after checking the password."""
-    passkeys: PasskeyService = request.app.ctx.services.passkeys
     try:
         await passkeys.remove(
             principal=principal(request),
@@ -108,9 +118,9 @@ async def remove_passkey(request: Request, passkey_id: uuid.UUID) -> HTTPRespons
             current_password=form_text(form_data(request), "current_password") or None,
         )
     except ValidationFailed:
-        return await _section(request, "wrong_password", status=422)
+        return await _section(request, passkeys, renderer, "wrong_password", status=422)
     except ReauthRequired:
-        return await _section(request, "reauth", status=403)
+        return await _section(request, passkeys, renderer, "reauth", status=403)
     except RateLimited:
-        return await _section(request, "locked", status=429)
-    return await _section(request, "removed")
+        return await _section(request, passkeys, renderer, "locked", status=429)
+    return await _section(request, passkeys, renderer, "removed")

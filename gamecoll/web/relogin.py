@@ -15,7 +15,7 @@ from gamecoll.errors import AppError
 from gamecoll.http.body import form_data
 from gamecoll.services.sessions import IssuedTokens
 from gamecoll.web.common import context, safe_next
-from gamecoll.web.rendering import renderer
+from gamecoll.web.rendering import Renderer
 
 DRAFT_PREFIX: Final = "draft:"
 DRAFT_ACTION: Final = "draft_action"
@@ -58,7 +58,7 @@ def draft_from_login(form: dict[str, str]) -> dict[str, Any] | None:
     return {"action": action, "fields": fields, "had_files": form.get("draft_files") == "1"}
 
 
-def relogin_page(request: Request, error: AppError) -> HTTPResponse:
+def relogin_page(request: Request, renderer: Renderer, error: AppError) -> HTTPResponse:
     """Show the login page holding the refused form's text (401)."""
     draft = draft_of(request)
     ctx = context(
@@ -72,12 +72,14 @@ def relogin_page(request: Request, error: AppError) -> HTTPResponse:
         draft=draft,
         labels=LABELS,
     )
-    return renderer(request).response("auth/login.html", ctx, status=error.status)
+    return renderer.response("auth/login.html", ctx, status=error.status)
 
 
-def resume_page(request: Request, tokens: IssuedTokens, draft: dict[str, Any]) -> HTTPResponse:
+def resume_page(
+    request: Request, renderer: Renderer, tokens: IssuedTokens, draft: dict[str, Any]
+) -> HTTPResponse:
     """After logging in again: show the draft and send it with the new session's token."""
     ctx = context(request, draft=draft, labels=LABELS)
     ctx["user"] = tokens.user
     ctx["csrf_token"] = tokens.csrf_token
-    return renderer(request).response("auth/resume.html", ctx)
+    return renderer.response("auth/resume.html", ctx)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import jinja2
-from sanic import HTTPResponse, Request, html
+from sanic import HTTPResponse, html
 
 from gamecoll.config import PROJECT_ROOT
 
@@ -114,9 +114,3 @@ class Renderer:
         return html(
             self.render(name, context), status=status, headers={**PAGE_HEADERS, **(headers or {})}
         )
-
-
-def renderer(request: Request) -> Renderer:
-    """Return the app's renderer, for handlers that do not take it by type yet (the gallery's)."""
-    found: Renderer = request.app.ctx.web_renderer
-    return found

@@ -9,7 +9,9 @@ from sanic import Request
 
 from gamecoll.http.guard import principal
 from gamecoll.security.access_tokens import SCOPES
+from gamecoll.services.access_tokens import AccessTokenService
 from gamecoll.services.clock import utcnow
+from gamecoll.services.totp import TotpService
 
 SCOPE_TEXT: Final = {
     "profile:read": "Read your profile",
@@ -24,11 +26,12 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
-async def security_view(request: Request, **state: Any) -> dict[str, Any]:
+async def security_view(
+    request: Request, access_tokens: AccessTokenService, totp: TotpService, **state: Any
+) -> dict[str, Any]:
     """Build the section's state; `state` adds one-time values (codes, a new token) or errors."""
-    services = request.app.ctx.services
     user_id = principal(request).user.id
-    rows = await services.access_tokens.list(user_id)
+    rows = await access_tokens.list(user_id)
     now = utcnow()
     tokens = [
         {
@@ -43,8 +46,8 @@ async def security_view(request: Request, **state: Any) -> dict[str, Any]:
         for row in rows
     ]
     view: dict[str, Any] = {
-        "totp": await services.totp.enabled(user_id),
-        "codes_left": await services.totp.recovery_codes_left(user_id),
+        "totp": await totp.enabled(user_id),
+        "codes_left": await totp.recovery_codes_left(user_id),
         "tokens": tokens,
         "scopes": [(scope, SCOPE_TEXT[scope]) for scope in SCOPES],
         "expiry_choices": EXPIRY_CHOICES,

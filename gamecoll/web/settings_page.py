@@ -15,9 +15,11 @@ from sanic import HTTPResponse, Request
 from gamecoll.errors import AppError
 from gamecoll.http.guard import principal
 from gamecoll.models import ActivityEntry, Session
+from gamecoll.services.access_tokens import AccessTokenService
 from gamecoll.services.activity import ActivityLog
 from gamecoll.services.passkeys import PasskeyService
 from gamecoll.services.sessions import SessionService
+from gamecoll.services.totp import TotpService
 from gamecoll.services.verification import VerificationService
 from gamecoll.web.common import context, is_htmx
 from gamecoll.web.passkeys import passkey_rows, passkey_state
@@ -150,12 +152,16 @@ class SettingsPage:
         activity: ActivityLog,
         verification: VerificationService,
         passkeys: PasskeyService,
+        access_tokens: AccessTokenService,
+        totp: TotpService,
     ) -> None:
         self.renderer = renderer
         self.sessions = sessions
         self.activity = activity
         self.verification = verification
         self.passkeys = passkeys
+        self.access_tokens = access_tokens
+        self.totp = totp
 
     async def context(self, request: Request, **sections: dict[str, Any]) -> dict[str, Any]:
         """Build the context of the settings page or one of its sections."""
@@ -164,7 +170,9 @@ class SettingsPage:
         recent, _ = await self.activity.page(user_id=who.user.id, limit=RECENT_ACTIVITY)
         state = {name: empty_section() for name in SECTIONS}
         state.update(sections)
-        state["security"] = await security_view(request, **sections.get("security", {}))
+        state["security"] = await security_view(
+            request, self.access_tokens, self.totp, **sections.get("security", {})
+        )
         saved = request.args.get("saved", "")
         if saved in SAVED and not sections:
             section = {
