@@ -191,7 +191,7 @@ async def measure(
 
 def run(bench: Bench, *, sizes: Sizes | None = None) -> None:
     """Run the scenario on a fresh instance of the harness's server (not pinned)."""
-    from bench.harness import log
+    from bench.core import log
 
     sizes = sizes or (SMOKE_SIZES if bench.plan.mode == "smoke" else FULL_SIZES)
     layout = CpuLayout.for_workers(1, pin=False)
@@ -244,7 +244,8 @@ def targets(scenarios: dict[str, Any]) -> list[dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     """Run the scenario alone and print its result."""
     from bench import seed as bench_seed
-    from bench.harness import FULL, SMOKE, Bench
+    from bench.harness import Bench
+    from bench.plan import FULL, SMOKE
 
     parser = argparse.ArgumentParser(prog="python -m bench.export_zip", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help=f"{SMOKE_SIZES.items} items")

@@ -10,6 +10,7 @@ import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gamecoll.storage.base import (
     DEFAULT_CHUNK_SIZE,
@@ -56,8 +57,13 @@ class LocalFile:
         """Yield the content in chunks, each read in a worker thread."""
         if chunk_size <= 0:
             raise ValueError("chunk_size must be positive")
+        opening = asyncio.ensure_future(asyncio.to_thread(self.path.open, "rb"))
         try:
-            handle = await asyncio.to_thread(self.path.open, "rb")
+            handle = await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # The client went away while the thread was opening: close what it opens.
+            opening.add_done_callback(_close_opened)
+            raise
         except FileNotFoundError as exc:
             raise StorageNotFound() from exc
         except OSError as exc:
@@ -73,3 +79,9 @@ class LocalFile:
                 yield chunk
         finally:
             handle.close()
+
+
+def _close_opened(opening: asyncio.Future[Any]) -> None:
+    """Close a file whose opening outlived the request that asked for it."""
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result().close()
