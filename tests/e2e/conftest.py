@@ -8,9 +8,9 @@ and every request a page makes must go to 127.0.0.1 (or localhost, for passkeys)
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import os
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,6 +23,7 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from tests.conftest import LiveApp, unavailable
 from tests.e2e.axe import AXE_HOWTO, AxeWatch, axe_source
+from tests.e2e.local_servers import LocalServer, start_local_server
 
 CHROMIUM = Path(os.environ.get("GAMECOLL_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -45,6 +46,8 @@ HOWTO = (
     "`apt-get install -y chromium` (they are skipped without it, and fail with CI=true)."
 )
 TIMEOUT_MS = 15_000
+STALL_SECONDS = 180
+"""A browser test takes well under a minute: past this, it prints where its tasks wait."""
 # The app answers some requests with these on purpose (a used or expired link, a form with
 # its errors, a wrong password, a session that ended, too many attempts); Chromium logs each
 # page or XHR that gets one as "Failed to load resource". Those lines are allowed for pages
@@ -181,16 +184,17 @@ class Browsers:
             if tab.axe is not None:
                 await tab.axe.finish()
         self.check()
+        for tab in self.tabs:
+            checked = tab.axe is None or tab.axe.checked or tab.axe.skipped
+            assert checked, f"axe checked no state of the tab left at {tab.page.url}"
 
     def check(self) -> None:
-        """Fail on CSP violations, console errors, accessibility violations, injected scripts
-        or off-host requests."""
+        """Fail on CSP violations, console errors, accessibility violations found so far,
+        injected scripts or off-host requests."""
         for tab in self.tabs:
             assert tab.problems == [], tab.problems
             violations = tab.axe.found if tab.axe else []
             assert violations == [], "\n".join(violations)
-            checked = tab.axe is None or tab.axe.checked or tab.axe.skipped
-            assert checked, "axe checked no state of this tab"
             for url in tab.requests:
                 host = urlsplit(url).hostname
                 loopback = host in ("127.0.0.1", "localhost")
@@ -230,19 +234,34 @@ def axe_js() -> str:
 async def browsers(chromium: Path, live: LiveApp, axe_js: str) -> AsyncIterator[Browsers]:
     """Chromium, headless, closed (with Playwright's driver) after the test."""
     executable = chromium
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            opened = Browsers(browser, live, axe_js)
-            yield opened
-            await opened.finish()
-        finally:
-            for tab in opened.tabs:
-                with contextlib.suppress(Exception):
-                    await tab.context.close()
-            await browser.close()
+    stalled = asyncio.get_running_loop().call_later(STALL_SECONDS, print_task_stacks)
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                opened = Browsers(browser, live, axe_js)
+                yield opened
+                await opened.finish()
+            finally:
+                for tab in opened.tabs:
+                    with contextlib.suppress(Exception):
+                        await tab.context.close()
+                await browser.close()
+    finally:
+        stalled.cancel()
+
+
+def print_task_stacks() -> None:
+    """Print where each task waits, for a browser test that has stalled.
+
+    Playwright's waits for a page's script, and its closing calls, have no timeout of their
+    own; pytest-timeout fails such a test later, but only with the event loop's own stack.
+    """
+    print(f"This browser test has run for {STALL_SECONDS} s; its tasks wait here:", file=sys.stderr)
+    for task in asyncio.all_tasks():
+        task.print_stack(file=sys.stderr)
 
 
 async def screenshot(tab: Tab, name: str, *, full_page: bool = False) -> None:
@@ -251,62 +270,6 @@ async def screenshot(tab: Tab, name: str, *, full_page: bool = False) -> None:
     await tab.page.screenshot(
         path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page, animations="disabled"
     )
-
-
-# -- tiny local HTTP servers for "Test connection" --------------------------------------------
-
-
-@dataclass
-class LocalServer:
-    """An HTTP server on 127.0.0.1 that answers (or never does), recording who called."""
-
-    server: asyncio.Server
-    port: int
-    agents: list[str]
-    writers: list[asyncio.StreamWriter]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    async def close(self) -> None:
-        self.server.close()
-        for writer in self.writers:
-            writer.close()
-        await self.server.wait_closed()
-
-
-async def start_local_server(*, answer: bool) -> LocalServer:
-    """Start a loopback server that answers 200, or reads the request and says nothing."""
-    agents: list[str] = []
-    writers: list[asyncio.StreamWriter] = []
-    silence = asyncio.Event()
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writers.append(writer)
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
-            writer.close()
-            return
-        for line in head.decode("latin-1").split("\r\n"):
-            if line.lower().startswith("user-agent:"):
-                agents.append(line.split(":", 1)[1].strip())
-        if not answer:
-            with contextlib.suppress(asyncio.CancelledError):
-                await silence.wait()
-            return
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n"
-            b"Connection: close\r\n\r\nok\n"
-        )
-        with contextlib.suppress(ConnectionError):
-            await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = int(server.sockets[0].getsockname()[1])
-    return LocalServer(server, port, agents, writers)
 
 
 @pytest.fixture
@@ -322,44 +285,3 @@ async def local_servers() -> AsyncIterator[Callable[..., Awaitable[LocalServer]]
     yield start
     for found in started:
         await found.close()
-
-
-def png_base64(width: int, height: int, seed: int) -> str:
-    """A PNG of noise (so it does not compress away), base64-encoded."""
-    import io
-    import random
-
-    from PIL import Image
-
-    rng = random.Random(seed)
-    data = bytes(rng.getrandbits(8) for _ in range(width * height * 3))
-    out = io.BytesIO()
-    Image.frombytes("RGB", (width, height), data).save(out, format="PNG", compress_level=1)
-    return base64.b64encode(out.getvalue()).decode()
-
-
-def box_art_base64(title: str, index: int) -> str:
-    """A made-up game box (gradient, stripe and title), as a PNG in base64."""
-    import colorsys
-    import io
-
-    from PIL import Image, ImageDraw, ImageFont
-
-    width, height = 360, 450
-    hue = (index * 0.137) % 1.0
-    top = tuple(int(c * 255) for c in colorsys.hsv_to_rgb(hue, 0.65, 0.85))
-    bottom = tuple(int(c * 255) for c in colorsys.hsv_to_rgb(hue, 0.8, 0.35))
-    image = Image.new("RGB", (width, height))
-    draw = ImageDraw.Draw(image)
-    for y in range(height):
-        mix = y / (height - 1)
-        draw.line(
-            [(0, y), (width, y)],
-            fill=tuple(int(a + (b - a) * mix) for a, b in zip(top, bottom, strict=True)),
-        )
-    draw.rectangle((0, 45, width, 120), fill=(250, 250, 250))
-    draw.text((20, 57), title.upper(), fill=(20, 20, 30), font=ImageFont.load_default(size=46))
-    draw.ellipse((105, 210, 255, 360), outline=(255, 255, 255), width=9)
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return base64.b64encode(out.getvalue()).decode()

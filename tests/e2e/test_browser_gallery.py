@@ -15,7 +15,8 @@ from PIL import Image
 from playwright.async_api import expect
 
 from tests.conftest import LiveApp
-from tests.e2e.conftest import SIZES, Browsers, Tab, png_base64
+from tests.e2e.conftest import SIZES, Browsers, Tab
+from tests.e2e.pictures import loaded_source, png_base64
 from tests.e2e.test_browser_more import log_in, new_account
 
 MIB = 1024 * 1024
@@ -193,7 +194,7 @@ async def test_detail_shows_the_display_rendition_and_cards_use_srcset(
     wide = page.get_by_role("img", name="Photo of Wide")
     await expect(wide).to_have_attribute("width", "400")
     await expect(wide).to_have_attribute("height", "267")
-    current = await wide.evaluate("img => img.complete && img.currentSrc")
+    current = await loaded_source(wide)
     # 400 px thumbnails on a 1x screen; the 800 px one on a 3x phone.
     assert ("/thumbnail/2x?" in current) == (size == "phone"), current
     lazy = page.locator("#grid img[loading=lazy]")
@@ -203,8 +204,7 @@ async def test_detail_shows_the_display_rendition_and_cards_use_srcset(
     await expect(photo).to_be_visible()
     await expect(photo).to_have_attribute("width", "1600")
     await expect(photo).to_have_attribute("height", "1067")
-    assert await photo.evaluate("img => img.complete && img.naturalWidth > 0")
-    assert "/display?" in await photo.evaluate("img => img.currentSrc")
+    assert "/display?" in await loaded_source(photo)
     assert not [url for url in tab.requests if "/image/raw" in url]  # the original stays put
     srcset = await photo.get_attribute("srcset") or ""
     assert re.fullmatch(r"\S+/display\?v=\w+ 1600w, \S+/image/raw\?v=\w+ 3000w", srcset)

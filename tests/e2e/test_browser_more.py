@@ -9,7 +9,8 @@ import httpx
 from playwright.async_api import expect
 
 from tests.conftest import LiveApp
-from tests.e2e.conftest import Browsers, Tab, box_art_base64, screenshot
+from tests.e2e.conftest import Browsers, Tab, screenshot
+from tests.e2e.pictures import box_art_base64
 from tests.helpers import PASSWORD, register, unique_email
 from tests.web.conftest import png
 

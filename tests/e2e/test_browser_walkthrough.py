@@ -10,7 +10,9 @@ import pytest
 from playwright.async_api import expect
 
 from tests.conftest import LiveApp, free_port
-from tests.e2e.conftest import Browsers, LocalServer, Tab, box_art_base64, png_base64, screenshot
+from tests.e2e.conftest import Browsers, Tab, screenshot
+from tests.e2e.local_servers import LocalServer
+from tests.e2e.pictures import box_art_base64, loaded_source, png_base64
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "an entirely different passphrase"
@@ -209,7 +211,7 @@ async def detail_and_keyboard(tab: Tab) -> None:
     await expect(page.locator("#item-title")).to_have_text("Game 31")
     photo = page.get_by_role("img", name="Photo of Game 31")
     await expect(photo).to_be_visible()
-    assert await photo.evaluate("img => img.complete && img.naturalWidth > 0")
+    await loaded_source(photo)
     await screenshot(tab, "detail")
     game31 = page.url
     await page.keyboard.press("ArrowRight")
