@@ -15,7 +15,7 @@ import logging
 import multiprocessing.process
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from gamecoll.errors import ServerBusy
@@ -64,8 +64,20 @@ class BoundedExecutor:
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run `fn` in the pool (the caller has been admitted) and return its result."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor(), functools.partial(fn, *args, **kwargs))
+        executor = self.executor()
+        work = functools.partial(fn, *args, **kwargs)
+        if isinstance(executor, ThreadPoolExecutor):
+            return await asyncio.wrap_future(executor.submit(work))
+        # A process pool may start a worker inside submit(), and the first one waits for the
+        # fork server to start and import Pillow: hand the work over from a thread, so that
+        # the event loop never waits on another process.
+        submitting = asyncio.ensure_future(asyncio.to_thread(executor.submit, work))
+        try:
+            submitted = await asyncio.shield(submitting)
+        except asyncio.CancelledError:
+            submitting.add_done_callback(_cancel_submitted)  # the caller has gone: drop it
+            raise
+        return await asyncio.wrap_future(submitted)
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Admit, then run `fn` in the pool; ServerBusy when too much is waiting."""
@@ -95,3 +107,9 @@ class BoundedExecutor:
                 log.warning("image worker %s did not stop in time; killing it", pid)
                 child.kill()
         stopper.join(STOP_TIMEOUT_SECONDS)
+
+
+def _cancel_submitted(submitting: asyncio.Future[Future[Any]]) -> None:
+    """Cancel work handed to a pool after the caller that wanted it was cancelled."""
+    if not submitting.cancelled() and submitting.exception() is None:
+        submitting.result().cancel()
