@@ -120,6 +120,7 @@ async def login_submit(request: Request, auth: AuthService, renderer: Renderer) 
             mfa_token=str(exc.extra["mfa_token"]),
             next_path=values["next"],
             passkey=isinstance(methods, list) and "passkey" in methods,
+            draft=draft_from_login(form),
         )
     issue_cookies(request, tokens)
     draft = draft_from_login(form)

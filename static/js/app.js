@@ -45,27 +45,46 @@
     document.querySelectorAll('input[name="csrf_token"]').forEach(function (input) { input.value = token; });
   }
 
-  // Post the dialog's form to /login as a plain form; the page it lands on carries the new
-  // session's CSRF token. Resolves with an error text, or "" when logged in.
-  async function postLogin(form) {
-    var body = new URLSearchParams();
-    body.append("username", form.elements.namedItem("username").value);
-    body.append("password", form.elements.namedItem("password").value);
+  // Post one step of the login as a plain form (the password to /login, the code to
+  // /login/code); the page it lands on carries the new session's CSRF token. Resolves with
+  // {problem: what to say, or ""; mfaToken: set when the answer asks for the code}.
+  async function loginStep(url, body) {
     body.append("next", "/settings");
     var answer;
     try {
-      answer = await fetch("/login", { method: "POST", body: body, credentials: "same-origin", redirect: "follow" });
+      answer = await fetch(url, { method: "POST", body: body, credentials: "same-origin", redirect: "follow" });
     } catch (error) {
-      return "The server could not be reached. Check your connection and try again.";
+      return { problem: "The server could not be reached. Check your connection and try again.", mfaToken: "" };
     }
     var doc = new DOMParser().parseFromString(await answer.text(), "text/html");
     var meta = doc.querySelector('meta[name="csrf-token"]');
     if (answer.ok && meta && !doc.getElementById("login-form")) {
       setCsrfToken(meta.getAttribute("content") || "");
-      return "";
+      return { problem: "", mfaToken: "" };
     }
+    var token = doc.querySelector('#login-form input[name="mfa_token"]');
     var problem = doc.querySelector("#login-form .message, #login-form .field-error, .message-error");
-    return problem ? problem.textContent.trim() : "The server answered " + answer.status + ". Please try again.";
+    if (problem) return { problem: problem.textContent.trim(), mfaToken: token ? token.value : "" };
+    if (token) return { problem: "", mfaToken: token.value };
+    return { problem: "The server answered " + answer.status + ". Please try again.", mfaToken: "" };
+  }
+
+  // Show one step of the dialog (password or code), its field enabled and focused.
+  function showStep(dialog, name) {
+    dialog.querySelectorAll("[data-relogin-step]").forEach(function (step) {
+      var on = step.getAttribute("data-relogin-step") === name;
+      step.hidden = !on;
+      step.querySelectorAll("input").forEach(function (input) {
+        input.disabled = !on;
+        if (input.name !== "username") input.required = on;
+        input.removeAttribute("aria-invalid");
+        input.value = input.name === "username" ? input.value : "";
+      });
+      step.querySelectorAll(".field-error").forEach(function (error) { error.hidden = true; });
+    });
+    var field = dialog.querySelector(name === "code" ? "#relogin-code" : "#relogin-password");
+    field.focus();
+    return field;
   }
 
   // Open the login dialog; resolves true once logged in again, false when cancelled.
@@ -82,8 +101,7 @@
       return Promise.resolve(false);
     }
     var form = dialog.querySelector("form");
-    var error = dialog.querySelector(".field-error");
-    var password = form.elements.namedItem("password");
+    var mfaToken = ""; // set while the dialog asks for the code
     relogin = new Promise(function (resolve) {
       function done(result) {
         form.removeEventListener("submit", onSubmit);
@@ -97,28 +115,42 @@
         if (event.submitter && event.submitter.getAttribute("formmethod") === "dialog") return;
         event.preventDefault();
         var button = form.querySelector('button[type="submit"]');
+        var body = new URLSearchParams();
+        var url = "/login";
+        if (mfaToken) {
+          url = "/login/code";
+          body.append("mfa_token", mfaToken);
+          body.append("code", form.elements.namedItem("code").value);
+        } else {
+          body.append("username", form.elements.namedItem("username").value);
+          body.append("password", form.elements.namedItem("password").value);
+        }
         button.disabled = true;
-        var problem = await postLogin(form);
+        var step = await loginStep(url, body);
         button.disabled = false;
-        if (!problem) {
-          password.value = "";
+        if (!step.problem && !step.mfaToken) {
           done(true);
           showAlert("You are logged in again.", "ok");
           return;
         }
-        error.textContent = problem;
+        var asked = step.mfaToken ? "code" : "password";
+        var field = asked === (mfaToken ? "code" : "password") && step.problem
+          ? form.querySelector(asked === "code" ? "#relogin-code" : "#relogin-password")
+          : showStep(dialog, asked); // the password was right, or the code step has ended
+        mfaToken = step.mfaToken;
+        if (!step.problem) return;
+        var error = document.getElementById(asked === "code" ? "relogin-code-error" : "relogin-error");
+        error.textContent = step.problem;
         error.hidden = false;
-        password.setAttribute("aria-invalid", "true");
-        password.value = "";
-        password.focus();
+        field.setAttribute("aria-invalid", "true");
+        field.value = "";
+        field.focus();
       }
       function onClose() { done(false); }
       form.addEventListener("submit", onSubmit);
       dialog.addEventListener("close", onClose);
-      error.hidden = true;
-      password.removeAttribute("aria-invalid");
       dialog.showModal();
-      password.focus();
+      showStep(dialog, "password");
     });
     return relogin;
   }
