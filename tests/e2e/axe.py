@@ -29,6 +29,9 @@ AXE_HOWTO = (
     "(npm ci in tools/axe-core)."
 )
 SETTLE_SECONDS = 0.15
+# What Playwright says when the page navigated or closed during a check. "axe is not
+# defined": the page loaded a new document between putting axe in and running it.
+MOVED_ON = ("destroyed", "navigat", "closed", "axe is not defined")
 # Third-party UIs served as they come from npm (Swagger UI, ReDoc): not gamecoll's pages.
 NOT_OURS = ("/docs",)
 RUN = """async () => {
@@ -108,7 +111,7 @@ class AxeWatch:
             else:
                 violations = await self._in_checker(url)
         except Error as exc:
-            if "destroyed" in str(exc) or "navigat" in str(exc) or "closed" in str(exc):
+            if any(sign in str(exc) for sign in MOVED_ON):
                 return  # the page moved on; its next load is checked
             raise
         self.checked.append(url)

@@ -310,7 +310,7 @@ async def change_password_ends_other_session(
     await expect(dialog.get_by_label("Email or username")).to_have_value(email)
     await dialog.get_by_label("Password").fill(PASSWORD)  # the old one
     await dialog.get_by_role("button", name="Log in").click()
-    await expect(dialog.locator(".field-error")).to_have_text(
+    await expect(dialog.get_by_role("alert")).to_have_text(
         "The email, username or password is not right."
     )
     await expect(dialog.get_by_label("Password")).to_be_focused()
