@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ AXE_HOWTO = (
     "(npm ci in tools/axe-core)."
 )
 SETTLE_SECONDS = 0.15
+CHECK_SECONDS = 30
+"""How long one check may take (axe itself takes a second or two)."""
 # What Playwright says when the page navigated or closed during a check. "axe is not
 # defined": the page loaded a new document between putting axe in and running it.
 MOVED_ON = ("destroyed", "navigat", "closed", "axe is not defined")
@@ -67,6 +70,8 @@ class AxeWatch:
     found: list[str] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    stalled: list[str] = field(default_factory=list)
+    step: str = ""
     _wanted: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
     _checker: BrowserContext | None = None
@@ -94,9 +99,24 @@ class AxeWatch:
                 self.found.append(f"axe could not check {self.page.url}: {exc}")
 
     async def check_now(self) -> None:
-        """Check the page as it is now (a page that navigates meanwhile is checked on load)."""
+        """Check the page as it is now (a page that navigates meanwhile is checked on load).
+
+        Playwright's calls into a page have no timeout of their own and do not give way to a
+        cancellation, and a page without JavaScript sometimes never answers one: a check that
+        takes longer than CHECK_SECONDS is left behind (closing the browser ends it) and
+        noted in `stalled`, so that the test goes on.
+        """
         async with self._lock:  # one axe run at a time per page
-            await self._check()
+            url = self.page.url
+            checking = asyncio.create_task(self._check())
+            done, _ = await asyncio.wait({checking}, timeout=CHECK_SECONDS)
+            if not done:
+                checking.add_done_callback(_forget)
+                line = f"axe's check of {url} did not finish in {CHECK_SECONDS} s (at {self.step})"
+                print(line, file=sys.stderr)
+                self.stalled.append(line)
+                return
+            checking.result()
 
     async def _check(self) -> None:
         if self.page.is_closed():
@@ -122,13 +142,18 @@ class AxeWatch:
             self.found.append(line + "".join(f"\n    {node}" for node in violation["nodes"]))
 
     async def _in_page(self) -> list[dict[str, Any]]:
+        self.step = "looking for axe in the page"
         if not await self.page.evaluate("() => typeof window.axe === 'object'"):
+            self.step = "putting axe in the page"
             await self.page.evaluate(self.source)
+        self.step = "running axe in the page"
         result: list[dict[str, Any]] = await self.page.evaluate(RUN)
         return result
 
     async def _in_checker(self, url: str) -> list[dict[str, Any]]:
+        self.step = "reading the page's HTML"
         html = await self.page.content()
+        self.step = "opening the checker page"
         if self._checker is None:
             self._checker = await self.browser.new_context(
                 viewport=self.viewport,  # type: ignore[arg-type]
@@ -148,21 +173,30 @@ class AxeWatch:
                     await route.abort()  # no scripts: the page is checked as the tab has it
 
             await checker.route("**/*", serve)
+            self.step = "loading the copy into the checker page"
             await checker.goto(url, wait_until="load")
+            self.step = "running axe in the checker page"
             await checker.evaluate(self.source)
             result: list[dict[str, Any]] = await checker.evaluate(RUN)
             return result
         finally:
+            self.step = "closing the checker page"
             await checker.close()
 
     async def finish(self) -> None:
         """Stop watching after a last check of the page as the test left it."""
         if self._task is not None:
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Error):
-                await self._task
+            await asyncio.wait({self._task}, timeout=CHECK_SECONDS)
         with contextlib.suppress(Error):
             await self.check_now()
         if self._checker is not None:
-            with contextlib.suppress(Error):
-                await self._checker.close()
+            closing = asyncio.create_task(self._checker.close())
+            closing.add_done_callback(_forget)
+            await asyncio.wait({closing}, timeout=CHECK_SECONDS)
+
+
+def _forget(task: asyncio.Task[Any]) -> None:
+    """Take the outcome of a call left behind, so that its error is not logged as lost."""
+    if not task.cancelled():
+        task.exception()
