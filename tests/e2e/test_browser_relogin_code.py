@@ -12,8 +12,9 @@ from playwright.async_api import expect
 from tests.api.second_factor_support import clear_of_step_edge
 from tests.conftest import LiveApp
 from tests.e2e.conftest import SIZES, Browsers, Tab
-from tests.e2e.test_browser_gallery import noise_png, open_tab
+from tests.e2e.test_browser_gallery import open_tab
 from tests.e2e.test_browser_more import new_account
+from tests.e2e.test_browser_sessions import choose_two_photos_for_snes
 from tests.helpers import PASSWORD, totp_code
 
 expect.set_options(timeout=10_000)
@@ -70,13 +71,7 @@ async def test_the_login_dialog_asks_for_the_code_and_the_photos_are_sent(
     tab = await open_tab(browsers, size)
     page = tab.page
     await log_in_with_code(tab, account["email"], totp_code(secret))
-    photos = []
-    for index in range(2):
-        path = tmp_path / f"Shot {index + 1}.png"
-        path.write_bytes(noise_png(120, index))
-        photos.append(str(path))
-    await page.get_by_label("Photos", exact=True).set_input_files(photos)
-    await page.get_by_label("Platform", exact=True).first.fill("SNES")
+    await choose_two_photos_for_snes(page, tmp_path)
     await end_other_sessions(browsers, account["email"], recovery[0])
     await page.get_by_role("button", name="Add", exact=True).click()
     dialog = page.get_by_role("dialog", name="Log in again")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import Page, expect
 
 from tests.conftest import LiveApp
 from tests.e2e.conftest import SIZES, Browsers
@@ -46,6 +46,17 @@ async def test_settings_messages_times_and_the_same_password(
         await expect(page.get_by_label("New password")).to_be_focused()
 
 
+async def choose_two_photos_for_snes(page: Page, folder: Path) -> None:
+    """Choose two photos to upload and type their platform, without sending them yet."""
+    photos = []
+    for index in range(2):
+        path = folder / f"Shot {index + 1}.png"
+        path.write_bytes(noise_png(120, index))
+        photos.append(str(path))
+    await page.get_by_label("Photos", exact=True).set_input_files(photos)
+    await page.get_by_label("Platform", exact=True).first.fill("SNES")
+
+
 async def end_other_sessions(browsers: Browsers, email: str) -> None:
     """Log in elsewhere and sign out everywhere else (as a person does from another device)."""
     other = await browsers.tab()
@@ -65,13 +76,7 @@ async def test_an_ended_session_keeps_typed_text_and_chosen_photos(
     await log_in(tab, account["email"])
     # Photos chosen and a name typed; then the session ends elsewhere.
     await page.locator("#upload summary").click()
-    photos = []
-    for index in range(2):
-        path = tmp_path / f"Shot {index + 1}.png"
-        path.write_bytes(noise_png(120, index))
-        photos.append(str(path))
-    await page.get_by_label("Photos", exact=True).set_input_files(photos)
-    await page.get_by_label("Platform", exact=True).first.fill("SNES")
+    await choose_two_photos_for_snes(page, tmp_path)
     await end_other_sessions(browsers, account["email"])
     await page.get_by_role("button", name="Add", exact=True).click()
     dialog = page.get_by_role("dialog", name="Log in again")
