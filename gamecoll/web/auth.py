@@ -102,6 +102,7 @@ async def login_submit(request: Request, auth: AuthService, renderer: Renderer) 
     check_origin(request)
     form = form_data(request)
     values = {"username": form_text(form, "username"), "next": form_text(form, "next")}
+    draft = draft_from_login(form)  # the text of a form refused because the session ended
     try:
         tokens = await auth.login(
             identifier=values["username"],
@@ -110,7 +111,6 @@ async def login_submit(request: Request, auth: AuthService, renderer: Renderer) 
             user_agent=user_agent(request),
         )
     except (ValidationFailed, InvalidCredentials, RateLimited, AccountDisabled) as exc:
-        draft = draft_from_login(form)
         return _form_error(request, renderer, page="login", values=values, error=exc, draft=draft)
     except MfaRequired as exc:  # the password was right: ask for the code
         methods = exc.extra.get("methods")
@@ -120,11 +120,10 @@ async def login_submit(request: Request, auth: AuthService, renderer: Renderer) 
             mfa_token=str(exc.extra["mfa_token"]),
             next_path=values["next"],
             passkey=isinstance(methods, list) and "passkey" in methods,
-            draft=draft_from_login(form),
+            draft=draft,
         )
     issue_cookies(request, tokens)
-    draft = draft_from_login(form)
-    if draft is not None:  # a form refused because the session had ended: send it now
+    if draft is not None:  # send it now, with the new session's token
         return resume_page(request, renderer, tokens, draft)
     return go(request, safe_next(values["next"]))
 
