@@ -70,7 +70,6 @@ class AxeWatch:
     found: list[str] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    stalled: list[str] = field(default_factory=list)
     step: str = ""
     _wanted: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
@@ -104,7 +103,7 @@ class AxeWatch:
         Playwright's calls into a page have no timeout of their own and do not give way to a
         cancellation, and a page without JavaScript sometimes never answers one: a check that
         takes longer than CHECK_SECONDS is left behind (closing the browser ends it) and
-        noted in `stalled`, so that the test goes on.
+        printed, so that the test goes on.
         """
         async with self._lock:  # one axe run at a time per page
             url = self.page.url
@@ -114,7 +113,6 @@ class AxeWatch:
                 checking.add_done_callback(_forget)
                 line = f"axe's check of {url} did not finish in {CHECK_SECONDS} s (at {self.step})"
                 print(line, file=sys.stderr)
-                self.stalled.append(line)
                 return
             checking.result()
 
