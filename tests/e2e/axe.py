@@ -108,7 +108,15 @@ class AxeWatch:
         async with self._lock:  # one axe run at a time per page
             url = self.page.url
             checking = asyncio.create_task(self._check())
-            done, _ = await asyncio.wait({checking}, timeout=CHECK_SECONDS)
+            try:
+                done, _ = await asyncio.wait({checking}, timeout=CHECK_SECONDS)
+            except asyncio.CancelledError:
+                # Keep the lock until this check has ended too: axe refuses a second run in
+                # a page while one is going on.
+                checking.cancel()
+                checking.add_done_callback(_forget)
+                await asyncio.wait({checking}, timeout=CHECK_SECONDS)
+                raise
             if not done:
                 checking.add_done_callback(_forget)
                 line = f"axe's check of {url} did not finish in {CHECK_SECONDS} s (at {self.step})"
