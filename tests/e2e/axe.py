@@ -11,7 +11,6 @@ The vendored API documentation UIs under /docs are not gamecoll's pages and are 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -37,8 +36,14 @@ CHECK_SECONDS = 30
 MOVED_ON = ("destroyed", "navigat", "closed", "axe is not defined")
 # Third-party UIs served as they come from npm (Swagger UI, ReDoc): not gamecoll's pages.
 NOT_OURS = ("/docs",)
+# A run starts after any earlier run in the page has ended: axe refuses a second run while one
+# goes on, and a run whose caller gave up (a check left behind) goes on in the page.
 RUN = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
+  const earlier = window.__gamecollAxeRun || Promise.resolve();
+  const run = earlier.catch(() => null).then(
+    () => axe.run(document, {resultTypes: ["violations"]}));
+  window.__gamecollAxeRun = run;
+  const result = await run;
   return result.violations.map(v => ({
     id: v.id, impact: v.impact, help: v.help,
     nodes: v.nodes.slice(0, 5).map(n => n.target.join(" ") + ": " + n.failureSummary),
@@ -111,8 +116,7 @@ class AxeWatch:
             try:
                 done, _ = await asyncio.wait({checking}, timeout=CHECK_SECONDS)
             except asyncio.CancelledError:
-                # Keep the lock until this check has ended too: axe refuses a second run in
-                # a page while one is going on.
+                # Keep the lock until this check has ended too (at most CHECK_SECONDS).
                 checking.cancel()
                 checking.add_done_callback(_forget)
                 await asyncio.wait({checking}, timeout=CHECK_SECONDS)
@@ -192,10 +196,15 @@ class AxeWatch:
     async def finish(self) -> None:
         """Stop watching after a last check of the page as the test left it."""
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.wait({self._task}, timeout=CHECK_SECONDS)
-        with contextlib.suppress(Error):
+            # Let a check under way end first: cancelling it would stop only the waiting here,
+            # not axe in the page.
+            async with self._lock:
+                self._task.cancel()
+                await asyncio.wait({self._task}, timeout=CHECK_SECONDS)
+        try:
             await self.check_now()
+        except Error as exc:
+            self.found.append(f"axe could not check {self.page.url}: {exc}")
         if self._checker is not None:
             closing = asyncio.create_task(self._checker.close())
             closing.add_done_callback(_forget)
