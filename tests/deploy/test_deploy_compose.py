@@ -90,7 +90,9 @@ def test_replicas_keep_images_in_the_private_object_store(compose: dict[str, Any
     assert env["STORAGE_BACKEND"] == "s3"
     assert env["S3_ENDPOINT_URL"] == "http://s3:8333"
     assert "S3_SECRET_ACCESS_KEY" not in env and "S3_ACCESS_KEY_ID" not in env  # from .env
-    assert "volumes" not in app and "IMAGE_DIR" not in env
+    # Its one volume is its own /tmp (no source: anonymous, one per container).
+    assert [v["target"] for v in app["volumes"]] == ["/tmp"] and "IMAGE_DIR" not in env
+    assert all("source" not in v for v in app["volumes"])
     assert app["depends_on"]["s3"]["condition"] == "service_healthy"
     s3 = compose["services"]["s3"]
     assert s3["image"].startswith("chrislusf/seaweedfs:")
@@ -112,7 +114,10 @@ def test_app_container_is_locked_down(compose: dict[str, Any]) -> None:
     assert app["read_only"] is True
     assert app["cap_drop"] == ["ALL"]
     assert "no-new-privileges:true" in app["security_opt"]
-    assert any(t.startswith("/tmp") for t in app["tmpfs"])
+    # /tmp is writable, on disk (an import of up to 1 GiB waits there), the container's own.
+    assert "tmpfs" not in app
+    (tmp,) = [v for v in app["volumes"] if v["target"] == "/tmp"]
+    assert tmp["type"] == "volume" and "source" not in tmp
 
 
 def test_nginx_fronts_on_8080_with_the_shared_config(compose: dict[str, Any]) -> None:

@@ -34,6 +34,8 @@ from deploy_helpers import (
     tool,
 )
 
+from gamecoll.http.limits import IMPORT_BODY
+
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob")
 NAMESPACE = "gamecoll"
 
@@ -93,7 +95,7 @@ EXPECTED_KINDS = {
     "StatefulSet": 1,
     "Job": 1,
     "CronJob": 1,
-    "Ingress": 1,
+    "Ingress": 2,  # the site, and imports with their larger body size
     "NetworkPolicy": 8,
     "PodDisruptionBudget": 2,
     "HorizontalPodAutoscaler": 1,
@@ -542,6 +544,52 @@ def test_ingress_terminates_tls_and_allows_the_upload_size(rendered: dict[str, R
         limit = int(nginx_limit.group(1).rstrip("m")) * 1024 * 1024
         max_image = int(config(r)["MAX_IMAGE_BYTES"])
         assert max_image * 4 // 3 + 64 * 1024 <= limit
+
+
+NGINX_SIZES = {"k": 1024, "m": 1024**2, "g": 1024**3}
+QUANTITIES = {"Mi": 1024**2, "Gi": 1024**3}
+
+
+def nginx_size(text: str) -> int:
+    """Bytes of an nginx size (`16m`, `1g`)."""
+    return int(text[:-1]) * NGINX_SIZES[text[-1]]
+
+
+def quantity(text: str) -> int:
+    """Bytes of a Kubernetes quantity in Mi or Gi."""
+    return int(text[:-2]) * QUANTITIES[text[-2:]]
+
+
+def test_imports_get_a_gibibyte_all_the_way_to_a_pod_with_room(
+    rendered: dict[str, Rendered],
+) -> None:
+    """POST /collection/import may carry the app's IMPORT_BODY through the Ingress (streamed on,
+    for the same hosts and certificate as the rest) and nginx; the app pod's /tmp, where the
+    file waits for its job, holds two such files, within the pod's ephemeral-storage limit."""
+    nginx_conf = (REPO / "deploy/nginx/nginx.conf").read_text()
+    location = re.search(
+        r"location = /collection/import \{[^}]*client_max_body_size (\S+);", nginx_conf
+    )
+    assert location and nginx_size(location.group(1)) == IMPORT_BODY
+    for overlay in OVERLAYS:
+        r = rendered[overlay]
+        main, imports = r.one("Ingress", "gamecoll"), r.one("Ingress", "gamecoll-import")
+        annotations = imports["metadata"]["annotations"]
+        assert nginx_size(annotations["nginx.ingress.kubernetes.io/proxy-body-size"]) == IMPORT_BODY
+        assert annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "off"
+        assert imports["spec"]["tls"] == main["spec"]["tls"]
+        (rule,) = imports["spec"]["rules"]
+        assert rule["host"] == main["spec"]["rules"][0]["host"]
+        (path,) = rule["http"]["paths"]
+        assert (path["path"], path["pathType"]) == ("/collection/import", "Exact")
+        assert path["backend"] == main["spec"]["rules"][0]["http"]["paths"][0]["backend"]
+        backend = pod_spec(r.one("Deployment", "gamecoll-backend"))
+        volumes = {v["name"]: v for v in backend["volumes"]}
+        (app,) = [c for c in backend["containers"] if c["name"] == "gamecoll"]
+        (tmp,) = [m for m in app["volumeMounts"] if m["mountPath"] == "/tmp"]
+        room = quantity(volumes[tmp["name"]]["emptyDir"]["sizeLimit"])
+        assert room >= 2 * IMPORT_BODY
+        assert quantity(app["resources"]["limits"]["ephemeral-storage"]) > room
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)

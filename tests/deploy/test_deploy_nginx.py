@@ -6,11 +6,13 @@
 - Run for real in front of a stub backend, nginx does what the comments in nginx.conf claim:
   X-Forwarded-For gets the client appended (a forged entry stays on the left, where the app
   with PROXIES_COUNT=1 never looks), security headers on every kind of answer, a dead backend
-  costs no GET, an oversized upload gets a JSON 413, static files are served and compressed.
+  costs no GET, an oversized upload gets a JSON 413, a collection import may be up to 1 GiB,
+  static files are served and compressed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import re
@@ -162,9 +164,11 @@ def test_every_location_that_adds_headers_includes_the_security_headers() -> Non
 
 
 def test_uploads_retries_and_keepalive() -> None:
-    """Body limit 16m; retries only for errors, timeouts and 502/503/504 and never for
-    non-idempotent requests; keep-alive towards the backends."""
+    """Body limit 16m (1g for imports); retries only for errors, timeouts and 502/503/504 and
+    never for non-idempotent requests; keep-alive towards the backends."""
     assert re.search(r"^\s*client_max_body_size 16m;", CONF, re.M)
+    (imports,) = blocks(CONF, "location = /collection/import")
+    assert re.search(r"^\s*client_max_body_size 1g;", imports, re.M)
     assert re.search(
         r"^\s*proxy_next_upstream error timeout http_502 http_503 http_504;", CONF, re.M
     )
@@ -198,9 +202,14 @@ class EchoHandler(http.server.BaseHTTPRequestHandler):
 
     def _answer(self) -> None:
         length = int(self.headers.get("content-length") or 0)
-        self.rfile.read(length)
+        received = len(self.rfile.read(length))
         body = json.dumps(
-            {"method": self.command, "path": self.path, "headers": dict(self.headers.items())}
+            {
+                "method": self.command,
+                "path": self.path,
+                "headers": dict(self.headers.items()),
+                "received": received,
+            }
         ).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
@@ -317,6 +326,48 @@ def test_upload_of_the_largest_image_passes(proxy: str) -> None:
     response = http_post(f"{proxy}/items/1/image", content=body, timeout=30)
     assert response.status_code == 200
     assert response.json()["method"] == "POST"
+
+
+def raw_request(base: str, head: str) -> tuple[int, bytes]:
+    """Send only a request's head (no body) and read the answer to the end."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.encode())
+        answer = b""
+        # nginx answers and then closes; a close that finds our unsent body is a reset.
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer.split(b"\r\n\r\n", 1)[1]
+
+
+def test_imports_take_a_gibibyte_everything_else_16_mib(proxy: str) -> None:
+    """A 20 MiB collection import reaches the app whole; the same body anywhere else is
+    nginx's 413; an import that declares more than 1 GiB is refused before its body is read,
+    in the API's JSON shape with the security headers."""
+    body = b"x" * (20 * 1024 * 1024)
+    passed = http_post(f"{proxy}/collection/import", content=body, timeout=60)
+    assert passed.status_code == 200
+    assert passed.json()["path"] == "/collection/import"
+    assert passed.json()["received"] == len(body)
+    elsewhere = http_post(f"{proxy}/collection/items", content=body, timeout=60)
+    assert elsewhere.status_code == 413
+    assert "16 MiB" in elsewhere.json()["error"]["message"]
+    status, answer = raw_request(
+        proxy,
+        "POST /collection/import HTTP/1.1\r\nHost: gamecoll\r\n"
+        f"Content-Type: application/zip\r\nContent-Length: {1024**3 + 1}\r\n\r\n",
+    )
+    assert status == 413
+    assert json.loads(answer) == {
+        "error": {
+            "code": "payload_too_large",
+            "message": "The file to import is larger than 1 GiB.",
+        }
+    }
+    just_under = http_post(f"{proxy}/collection/import", content=b"x" * 1024, timeout=30)
+    assert_security_headers(just_under)
 
 
 def test_static_files_are_served_cached_and_compressed(proxy: str, nginx_root: Path) -> None:
