@@ -26,6 +26,7 @@ from gamecoll.http.headers import add_security_headers
 from gamecoll.http.limits import fit_body_limit
 from gamecoll.http.links import own_origin
 from gamecoll.http.openapi import setup_openapi
+from gamecoll.http.spool import Spool
 from gamecoll.logs import configure_logging
 from gamecoll.services.activity import Client, current_client
 from gamecoll.services.cleanup import run_cleanup, run_periodically
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> S
     services = build_services(settings)
     app.ctx.services = services
     cookies = AuthCookies(cookie_names(settings))
+    app.ctx.spool = spool = Spool()
     install_guard(
         app,
         Guard(
@@ -88,7 +90,7 @@ def create_app(settings: Settings | None = None, *, name: str = "gamecoll") -> S
         ),
     )
     setup_openapi(app, build=build_document)
-    for service in (*services.all(), cookies, settings):
+    for service in (*services.all(), cookies, spool, settings):
         app.ext.dependency(service)
     register_api(app)
     register_web(app, services, settings)
@@ -124,6 +126,7 @@ def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
     async def open_database(app: Sanic[Any, Any]) -> None:
         await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
         await app.ctx.services.storage.start()  # one object-storage client per worker
+        await asyncio.to_thread(app.ctx.spool.open)  # and one folder of uploads on their way
 
     @app.after_server_start
     async def start_mail_sender(app: Sanic[Any, Any]) -> None:
@@ -149,6 +152,7 @@ def _add_listeners(app: Sanic[Any, Any], settings: Settings) -> None:
         await app.ctx.services.storage.close()
         app.ctx.services.hasher.close()
         await asyncio.to_thread(app.ctx.services.images.close)
+        await asyncio.to_thread(app.ctx.spool.close)
 
 
 def _add_cleanup(app: Sanic[Any, Any], settings: Settings) -> None:

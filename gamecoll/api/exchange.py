@@ -15,7 +15,7 @@ from gamecoll.http.body import media_type
 from gamecoll.http.guard import authenticate, authenticated, guard_of, principal
 from gamecoll.http.limits import IMPORT_BODY, size_text
 from gamecoll.http.responses import private_json
-from gamecoll.http.spool import spool_body
+from gamecoll.http.spool import Spool
 from gamecoll.services.clock import utcnow
 from gamecoll.services.duplicates import clean_flag
 from gamecoll.services.exchange_format import FORMAT_VERSION
@@ -202,7 +202,7 @@ def import_format(request: Request, head: bytes) -> str:
     scopes=("collection:write",),
 )
 @authenticated
-async def import_collection(request: Request, imports: ImportService) -> HTTPResponse:
+async def import_collection(request: Request, imports: ImportService, spool: Spool) -> HTTPResponse:
     """Import a collection file (JSON, CSV or a ZIP export); `dry_run=true` only reports.
 
     The format is the Content-Type's (application/json, text/csv, application/zip), or found
@@ -212,7 +212,7 @@ async def import_collection(request: Request, imports: ImportService) -> HTTPRes
     """
     dry_run = clean_flag(request.args.get("dry_run"), "dry_run")
     allow = clean_flag(request.args.get("allow_duplicate"), "allow_duplicate")
-    path, size = await spool_body(request, IMPORT_BODY)
+    path, size = await spool.receive(request, IMPORT_BODY)
     try:
         with path.open("rb") as stream:
             head = stream.read(64)

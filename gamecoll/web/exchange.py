@@ -17,7 +17,7 @@ from gamecoll.errors import AppError, ValidationFailed
 from gamecoll.http.body import form_data
 from gamecoll.http.guard import authenticated, principal
 from gamecoll.http.limits import size_text, upload_body
-from gamecoll.http.spool import temporary_file
+from gamecoll.http.spool import Spool
 from gamecoll.services.duplicates import clean_flag
 from gamecoll.services.import_reader import sniff_format
 from gamecoll.services.imports import INTERRUPTED, ImportService, job_json
@@ -70,7 +70,11 @@ async def _refused(
 @bp.post("/settings/import", ctx_body_limit=upload_body)
 @authenticated
 async def settings_import(
-    request: Request, imports: ImportService, renderer: Renderer, settings: Settings
+    request: Request,
+    imports: ImportService,
+    spool: Spool,
+    renderer: Renderer,
+    settings: Settings,
 ) -> HTTPResponse:
     """Start importing the chosen file; show its progress."""
     form = form_data(request)
@@ -83,7 +87,7 @@ async def settings_import(
         file_format = sniff_format(part.body[:64])
         if file_format is None:
             raise ValidationFailed("The file is empty.")
-        path, size = temporary_file(part.body)
+        path, size = spool.write(part.body)
         job, _ = await imports.start(
             user_id=principal(request).user.id,
             path=path,

@@ -8,6 +8,7 @@ import io
 import json
 import uuid
 import zipfile
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -359,3 +360,45 @@ async def test_a_photo_that_fails_leaves_no_file_and_no_row(
     assert outcome["Escaping"][0] == "refused" and "under photos/" in outcome["Escaping"][1]
     assert [item["name"] for item in await collection(client, headers)] == ["Good"]
     assert len(await stored_keys(live)) == FILES_PER_IMAGE  # the good photo's files only
+
+
+async def test_an_import_file_lives_in_the_spool_only_until_its_job_is_over(
+    client: httpx.AsyncClient, live: LiveApp
+) -> None:
+    """The body is written to the instance's spool folder as it arrives, and is gone once the
+    job is over, a dry run answered, or the file refused."""
+    headers = await new_user(client)
+    spool = live.app.ctx.spool.directory
+    archive = zip_of({"collection.json": json.dumps({"items": [{"name": "Kept"}]}).encode()})
+    half = len(archive) // 2
+    first_half_in = asyncio.Event()
+    go_on = asyncio.Event()
+
+    async def body() -> AsyncIterator[bytes]:
+        yield archive[:half]
+        first_half_in.set()
+        await go_on.wait()
+        yield archive[half:]
+
+    sending = asyncio.create_task(client.post(IMPORT, content=body(), headers=headers))
+    await first_half_in.wait()
+    for _ in range(200):
+        arriving = [path for path in spool.iterdir() if path.name != ".lock"]
+        if arriving and arriving[0].stat().st_size == half:
+            break
+        await asyncio.sleep(0.05)
+    assert [path.read_bytes() for path in arriving] == [archive[:half]]
+    go_on.set()
+    response = await sending
+    assert response.status_code == 202, response.text
+    job = response.json()
+    while job["state"] in ("queued", "running"):
+        await asyncio.sleep(0.05)
+        job = (await client.get(f"{IMPORT}/{job['id']}", headers=headers)).json()
+    assert job["state"] == "done", job
+    assert [path.name for path in spool.iterdir()] == [".lock"]
+    await run_import(client, headers, archive, dry_run="true")
+    refused = await client.post(IMPORT, content=b'{"items": [', headers=headers)
+    assert refused.status_code == 422
+    assert [path.name for path in spool.iterdir()] == [".lock"]
+    assert [item["name"] for item in await collection(client, headers)] == ["Kept"]
