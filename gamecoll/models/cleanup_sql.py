@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from gamecoll.models.activity import ActivityEntry
 from gamecoll.models.fixed_sql import db_value
+from gamecoll.models.mail import AccountToken, OutboxMail
+from gamecoll.models.second_factor import MfaChallenge
 from gamecoll.models.session import RefreshToken, Session
 from gamecoll.models.sql import execute, is_postgres
 
@@ -84,6 +87,24 @@ OLD_LOGIN_FAILURES = _delete(
     'WHERE "last_failure_at" < $1 AND "locked_until" <= $2 LIMIT $3',
 )
 
+SENT_MAILS = _delete(
+    "mail_outbox", "id", 'SELECT "id" FROM "mail_outbox" WHERE "sent_at" < $1 LIMIT $2'
+)
+# No index on these two columns: the clean-up keeps the table to the links of the last days.
+OLD_ACCOUNT_TOKENS = _delete(
+    "account_tokens",
+    "token_hash",
+    'SELECT "token_hash" FROM "account_tokens" WHERE "expires_at" < $1 OR "used_at" < $2 LIMIT $3',
+)
+EXPIRED_MFA_CHALLENGES = _delete(
+    "mfa_challenges",
+    "token_hash",
+    'SELECT "token_hash" FROM "mfa_challenges" WHERE "expires_at" < $1 LIMIT $2',
+)
+OLD_ACTIVITY = _delete(
+    "activity", "id", 'SELECT "id" FROM "activity" WHERE "created_at" < $1 LIMIT $2'
+)
+
 
 async def _run(statement: dict[str, str], values: Sequence[Any]) -> tuple[int, Sequence[Any]]:
     return await execute(statement["postgres" if is_postgres() else "sqlite"], values)
@@ -119,4 +140,35 @@ async def delete_old_rate_counters(window_before: int, limit: int) -> int:
 async def delete_old_login_failures(last_before: int, now: int, limit: int) -> int:
     """Delete up to `limit` login-failure rows forgotten and no longer locked."""
     deleted, _ = await _run(OLD_LOGIN_FAILURES, [last_before, now, limit])
+    return deleted
+
+
+async def delete_sent_mails(sent_before: datetime, limit: int) -> int:
+    """Delete up to `limit` mails sent before a time."""
+    when = db_value(OutboxMail, "sent_at", sent_before)
+    deleted, _ = await _run(SENT_MAILS, [when, limit])
+    return deleted
+
+
+async def delete_old_account_tokens(
+    expired_before: datetime, used_before: datetime, limit: int
+) -> int:
+    """Delete up to `limit` link tokens expired, or used, before the given times."""
+    expired = db_value(AccountToken, "expires_at", expired_before)
+    used = db_value(AccountToken, "used_at", used_before)
+    deleted, _ = await _run(OLD_ACCOUNT_TOKENS, [expired, used, limit])
+    return deleted
+
+
+async def delete_expired_mfa_challenges(before: datetime, limit: int) -> int:
+    """Delete up to `limit` second-step challenges expired before a time."""
+    deleted, _ = await _run(
+        EXPIRED_MFA_CHALLENGES, [db_value(MfaChallenge, "expires_at", before), limit]
+    )
+    return deleted
+
+
+async def delete_old_activity(before: datetime, limit: int) -> int:
+    """Delete up to `limit` activity entries recorded before a time."""
+    deleted, _ = await _run(OLD_ACTIVITY, [db_value(ActivityEntry, "created_at", before), limit])
     return deleted

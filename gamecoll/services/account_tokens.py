@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Final
 
 from gamecoll.errors import TokenExpiredError, TokenInvalidError
@@ -82,11 +82,3 @@ class AccountTokens:
         )
         if not spent:
             raise TokenInvalidError()
-
-    @staticmethod
-    async def purge(now: datetime | None = None) -> int:
-        """Delete expired tokens and tokens used over a day ago (for the cleanup command)."""
-        moment = now or utcnow()
-        expired = await AccountToken.filter(expires_at__lt=moment).delete()
-        used = await AccountToken.filter(used_at__lt=moment - USED_KEPT_FOR).delete()
-        return expired + used

@@ -14,15 +14,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Final
 
 from tortoise.expressions import Q
 
 from gamecoll.errors import BadRequest
-from gamecoll.models import ActivityEntry, MfaChallenge, User
-from gamecoll.services.account_tokens import AccountTokens
+from gamecoll.models import ActivityEntry, User, cleanup_sql
+from gamecoll.services.account_tokens import USED_KEPT_FOR
+from gamecoll.services.cleanup import Batch
 from gamecoll.services.clock import utcnow
-from gamecoll.services.outbox import Outbox
+from gamecoll.services.outbox import SENT_KEPT_FOR, Outbox
 
 # Called with an event of EVENTS, or "session_ended:<reason>" when a session ends.
 SecurityListener = Callable[[str, uuid.UUID], Awaitable[None]]
@@ -175,22 +177,14 @@ class ActivityLog:
         rows = rows[:limit]
         return rows, (_cursor(rows[-1]) if more and rows else None)
 
-    async def purge(self, now: datetime | None = None) -> int:
-        """Delete entries older than ACTIVITY_RETENTION_DAYS; return how many."""
-        cutoff = (now or utcnow()) - self.retention
-        return await ActivityEntry.filter(created_at__lt=cutoff).delete()
 
-
-async def purge_account_mail(activity: ActivityLog, now: datetime | None = None) -> dict[str, int]:
-    """Purge what issue 13 keeps: sent mails, spent or expired tokens, old activity.
-
-    Meant for the `cleanup` command: it returns how many rows of each kind went.
-    """
-    moment = now or utcnow()
+def account_mail_batches(activity: ActivityLog, now: datetime) -> dict[str, Batch]:
+    """The batches that purge what issue 13 keeps: sent mails, spent or expired tokens (links
+    and second-step challenges), activity past its retention. The clean-up runs each until
+    done."""
     return {
-        "mails": await Outbox.purge(moment),
-        # mfa_tokens are one-time tokens too: counted with the link tokens.
-        "account_tokens": await AccountTokens.purge(moment)
-        + await MfaChallenge.filter(expires_at__lt=moment).delete(),
-        "activity": await activity.purge(moment),
+        "mails": partial(cleanup_sql.delete_sent_mails, now - SENT_KEPT_FOR),
+        "account_tokens": partial(cleanup_sql.delete_old_account_tokens, now, now - USED_KEPT_FOR),
+        "mfa_challenges": partial(cleanup_sql.delete_expired_mfa_challenges, now),
+        "activity": partial(cleanup_sql.delete_old_activity, now - activity.retention),
     }

@@ -11,7 +11,7 @@ What each kind of row is still good for, and so when it goes:
 - A rate counter whose window has passed counts the same as no counter.
 - A login-failure row counts the same as none once the account is no longer locked and the run
   of failures is older than the limiter remembers.
-- Account mail (`purge_account_mail`, given by the container): mails sent over a week ago,
+- Account mail (`account_mail_batches`, given by the container): mails sent over a week ago,
   account tokens (reset, verification, email change) expired or used over a day ago, and
   security activity older than `ACTIVITY_RETENTION_DAYS`.
 
@@ -43,8 +43,10 @@ TOKEN_EXPIRY_MARGIN = timedelta(hours=1)
 """Spent refresh tokens stay this long after they expire (clocks of instances differ)."""
 BATCH_SIZE = 1000
 
-AccountMailPurge = Callable[[datetime], Awaitable[dict[str, int]]]
-"""Purges sent mails, spent account tokens and old activity; returns counts by kind."""
+Batch = Callable[[int], Awaitable[int]]
+"""Deletes at most the given number of rows of one kind; returns how many it deleted."""
+AccountMailBatches = Callable[[datetime], dict[str, Batch]]
+"""The batches of account mail to purge as of a time, by kind (see account_mail_batches)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ class CleanupService:
         *,
         refresh_lifetime: timedelta,
         longest_rate_window: int,
-        account_mail: AccountMailPurge | None = None,
+        account_mail: AccountMailBatches | None = None,
         batch_size: int = BATCH_SIZE,
     ) -> None:
         self.refresh_lifetime = refresh_lifetime
@@ -119,14 +121,16 @@ class CleanupService:
         failures = await self._drain(
             partial(cleanup_sql.delete_old_login_failures, unix - FAILURE_MEMORY_SECONDS, unix)
         )
-        mail = await self.account_mail(now) if self.account_mail is not None else {}
+        mail: dict[str, int] = {}
+        for kind, batch in (self.account_mail(now) if self.account_mail else {}).items():
+            mail[kind] = await self._drain(batch)
         return CleanupReport(
             sessions=sessions,
             refresh_tokens=tokens,
             rate_counters=counters,
             login_failures=failures,
             mails=mail.get("mails", 0),
-            account_tokens=mail.get("account_tokens", 0),
+            account_tokens=mail.get("account_tokens", 0) + mail.get("mfa_challenges", 0),
             activity=mail.get("activity", 0),
         )
 
@@ -145,7 +149,7 @@ class CleanupService:
                     return sessions, tokens
             await asyncio.sleep(0)  # let requests in between batches
 
-    async def _drain(self, batch: Callable[[int], Awaitable[int]]) -> int:
+    async def _drain(self, batch: Batch) -> int:
         """Run one kind of batch until it deletes less than a full batch."""
         removed = 0
         while True:

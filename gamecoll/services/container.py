@@ -10,7 +10,7 @@ from gamecoll.config import Settings
 from gamecoll.security.tokens import TokenCodec
 from gamecoll.services.access_tokens import AccessTokenService
 from gamecoll.services.account_tokens import AccountTokens
-from gamecoll.services.activity import ActivityLog, purge_account_mail
+from gamecoll.services.activity import ActivityLog, account_mail_batches
 from gamecoll.services.auth import AuthService
 from gamecoll.services.cleanup import CleanupService
 from gamecoll.services.duplicates import Duplicates
@@ -168,7 +168,7 @@ def build_services(settings: Settings) -> Services:
     cleanup = CleanupService(
         refresh_lifetime=timedelta(minutes=settings.refresh_token_expire_minutes),
         longest_rate_window=max(window for _, window in limiter.limits.values()),
-        account_mail=partial(purge_account_mail, activity),
+        account_mail=partial(account_mail_batches, activity),
     )
     return Services(
         hasher=hasher,

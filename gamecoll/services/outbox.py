@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Final
 
 from gamecoll.models import OutboxMail
@@ -163,9 +163,3 @@ class Outbox:
         done, _ = await asyncio.wait({task}, timeout=STOP_WAIT_SECONDS)
         if not done:
             log.warning("the mail sender did not stop within %s s", STOP_WAIT_SECONDS)
-
-    @staticmethod
-    async def purge(now: datetime | None = None) -> int:
-        """Delete sent mails older than a week; return how many (for the cleanup command)."""
-        cutoff = (now or utcnow()) - SENT_KEPT_FOR
-        return await OutboxMail.filter(sent_at__lt=cutoff).delete()

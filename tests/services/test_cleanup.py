@@ -8,6 +8,7 @@ import secrets
 import sys
 import time
 from datetime import timedelta
+from functools import partial
 
 import asyncpg
 import httpx
@@ -19,12 +20,14 @@ from gamecoll.models import (
     AccountToken,
     ActivityEntry,
     LoginFailure,
+    MfaChallenge,
     OutboxMail,
     RateCounter,
     RefreshToken,
     Session,
     User,
 )
+from gamecoll.services.activity import account_mail_batches
 from gamecoll.services.cleanup import CleanupService
 from gamecoll.services.clock import utcnow
 from tests.conftest import Database, LiveApp, _pg_url, base_env, require_postgres
@@ -223,6 +226,42 @@ async def test_batches_are_bounded_and_go_on_until_done(live: LiveApp) -> None:
     )
     report = await cleanup.run()
     assert (report.sessions, report.refresh_tokens) == (5, 5)
+    assert (await cleanup.run()).total == 0
+
+
+async def test_account_mail_goes_in_bounded_batches_until_none_is_left(live: LiveApp) -> None:
+    """Each statement deletes at most its batch (the sent mails, link tokens, second-step
+    challenges and activity of a busy site may be many); a run goes on until all are gone."""
+    user = await User.create(email=unique_email(), password_hash="x")
+    day, now = timedelta(days=1), utcnow()
+    for _ in range(5):
+        await old_mail(sent_ago=8 * day)
+        await old_link_token(user, expires_in=-day)
+        await MfaChallenge.create(
+            token_hash=secrets.token_hex(32), user=user, created_at=now - day, expires_at=now - day
+        )
+        await ActivityEntry.create(user=user, event="login_succeeded", created_at=now - 91 * day)
+    activity = live.app.ctx.services.activity
+    batches = account_mail_batches(activity, utcnow())
+
+    assert {kind: await batch(2) for kind, batch in batches.items()} == {
+        "mails": 2,
+        "account_tokens": 2,
+        "mfa_challenges": 2,
+        "activity": 2,
+    }
+    cleanup = CleanupService(
+        refresh_lifetime=timedelta(days=7),
+        longest_rate_window=3600,
+        account_mail=partial(account_mail_batches, activity),
+        batch_size=2,
+    )
+    report = await cleanup.run()
+    assert (report.mails, report.account_tokens, report.activity) == (3, 3 + 3, 3)
+    assert not await OutboxMail.filter(sent_at__isnull=False).exists()
+    assert not await AccountToken.filter(user_id=user.id).exists()
+    assert not await MfaChallenge.filter(user_id=user.id).exists()
+    assert not await ActivityEntry.filter(user_id=user.id).exists()
     assert (await cleanup.run()).total == 0
 
 
