@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from gamecoll.models import ActivityEntry
-from gamecoll.services.activity import purge_account_mail
 from gamecoll.services.clock import utcnow
 from tests.conftest import LiveApp
 from tests.helpers import PASSWORD, bearer, error_of, register, unique_email
@@ -120,14 +119,14 @@ async def test_refresh_reuse_and_ended_sessions_are_logged(
     events = [e["event"] for e in (await _events(client, fresh))["activity"]]
     assert events[:3] == ["login_succeeded", "refresh_reuse_detected", "session_ended"]
 
-    # Entries older than ACTIVITY_RETENTION_DAYS (90) go with the cleanup's purge.
-    activity = live.app.ctx.services.activity
+    # Entries older than ACTIVITY_RETENTION_DAYS (90) go with the clean-up.
+    cleanup = live.app.ctx.services.cleanup
     before = await ActivityEntry.all().count()
-    kept = await purge_account_mail(activity, utcnow() + timedelta(days=89))
-    assert kept["activity"] == 0 and await ActivityEntry.all().count() == before
+    kept = await cleanup.run(utcnow() + timedelta(days=89))
+    assert kept.activity == 0 and await ActivityEntry.all().count() == before
     assert before > 0
-    purged = await purge_account_mail(activity, utcnow() + timedelta(days=91))
-    assert purged["activity"] == before
+    purged = await cleanup.run(utcnow() + timedelta(days=91))
+    assert purged.activity == before
     assert await ActivityEntry.all().count() == 0
 
 
