@@ -197,6 +197,7 @@ def import_format(request: Request, head: bytes) -> str:
         413: f"The file is over {size_text(IMPORT_BODY)}",
         415: "A form instead of the file",
         422: "Not a collection file: not UTF-8, not valid JSON or CSV, a damaged or hostile ZIP",
+        507: "The server has no room to receive the file now (or, for a photo, to store it)",
     },
     auth=True,
     scopes=("collection:write",),

@@ -11,6 +11,7 @@ that is gone: it is removed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import logging
 import os
@@ -23,6 +24,7 @@ from typing import Final
 from sanic import Request
 from sanic.exceptions import PayloadTooLarge as SanicPayloadTooLarge
 
+from gamecoll.errors import InsufficientStorage
 from gamecoll.http.limits import too_large
 
 log = logging.getLogger("gamecoll.spool")
@@ -31,6 +33,8 @@ DIRECTORY_PREFIX: Final = "gamecoll-spool-"
 LOCK_NAME: Final = ".lock"
 START_GRACE_SECONDS: Final = 60.0
 """A directory this young may belong to a process that has not locked it yet: left alone."""
+NO_ROOM: Final = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+"""Write failures that mean the disk, a quota or the process's file-size limit is full."""
 
 
 class Spool:
@@ -69,10 +73,14 @@ class Spool:
         return removed
 
     def write(self, data: bytes = b"") -> tuple[Path, int]:
-        """A new private file holding `data` (for bodies already read)."""
+        """A new private file holding `data` (for bodies already read); 507 when full."""
         handle, name = tempfile.mkstemp(dir=self.directory)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+        except BaseException as exc:
+            _unwritten(Path(name), exc)
+            raise
         return Path(name), len(data)
 
     async def receive(self, request: Request, limit: int) -> tuple[Path, int]:
@@ -102,9 +110,8 @@ class Spool:
                         raise too_large(None, limit)
                     out.write(chunk)
                     out.flush()  # on disk as it arrives: no copy of it kept in memory
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
+        except BaseException as exc:
+            _unwritten(path, exc)
             raise
         return path, size
 
@@ -116,6 +123,14 @@ class Spool:
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+
+
+def _unwritten(path: Path, exc: BaseException) -> None:
+    """Remove a file that could not be written whole; raise 507 if the disk is full."""
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+    if isinstance(exc, OSError) and exc.errno in NO_ROOM:
+        raise InsufficientStorage("The server has no room to receive this file now.") from exc
 
 
 def _abandoned(directory: Path) -> bool:

@@ -118,6 +118,39 @@ def test_a_second_spool_in_the_same_process_leaves_the_first_alone(tmp_path: Pat
     second.close()
 
 
+# A process whose files may not grow past 1 MiB (the disk "fills" there) writes 2 MiB.
+FULL = """
+import resource, signal, sys
+from pathlib import Path
+from gamecoll.errors import InsufficientStorage
+from gamecoll.http.spool import Spool
+spool = Spool(Path(sys.argv[1]))
+spool.open()
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, resource.RLIM_INFINITY))
+try:
+    spool.write(b"x" * (2 * 1024 * 1024))
+except InsufficientStorage as exc:
+    print(exc.status, exc.detail)
+print(sorted(path.name for path in spool.directory.iterdir()))
+"""
+
+
+def test_no_room_on_the_disk_is_a_507_and_leaves_no_part_of_the_file(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", FULL, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+
+    assert done.stdout.splitlines() == [
+        "507 The server has no room to receive this file now.",
+        "['.lock']",
+    ], done.stderr
+
+
 async def test_the_app_clears_what_a_killed_instance_left_when_it_starts(
     database: Database,
 ) -> None:
