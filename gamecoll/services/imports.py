@@ -21,6 +21,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
 
+from tortoise.expressions import Q
+
 from gamecoll.errors import Conflict, NotFound
 from gamecoll.models import ImportJob
 from gamecoll.services.clock import utcnow
@@ -148,6 +150,8 @@ class ImportService:
             raise Conflict(f"An import of yours is running (job {busy.id}); wait until it is done.")
 
     async def _forget_old(self, user_id: uuid.UUID) -> None:
+        """Make room for a new job: remove the user's oldest jobs that are over (done, failed
+        or interrupted) past the KEEP_JOBS - 1 newest."""
         old = (
             await ImportJob.filter(user_id=user_id)
             .order_by("-created_at")
@@ -155,7 +159,8 @@ class ImportService:
             .values_list("id", flat=True)
         )
         if old:
-            await ImportJob.filter(id__in=list(old), state__in=(DONE, FAILED)).delete()
+            over = Q(state__in=(DONE, FAILED)) | Q(heartbeat_at__lt=utcnow() - STALE_AFTER)
+            await ImportJob.filter(over, id__in=list(old)).delete()
 
     async def get(self, *, user_id: uuid.UUID, job_id: uuid.UUID) -> ImportJob:
         """Return one of the user's jobs; 404 for anyone else's."""
