@@ -82,6 +82,7 @@
       });
       step.querySelectorAll(".field-error").forEach(function (error) { error.hidden = true; });
     });
+    dialog.querySelector("#relogin-passkey-result").textContent = "";
     var field = dialog.querySelector(name === "code" ? "#relogin-code" : "#relogin-password");
     field.focus();
     return field;
@@ -105,6 +106,7 @@
     relogin = new Promise(function (resolve) {
       function done(result) {
         form.removeEventListener("submit", onSubmit);
+        form.removeEventListener("click", onPasskey);
         dialog.removeEventListener("close", onClose);
         relogin = null;
         if (dialog.open) dialog.close();
@@ -146,8 +148,33 @@
         field.value = "";
         field.focus();
       }
+      // A passkey instead of the password, or of the code once the password was right.
+      async function onPasskey(event) {
+        var button = event.target instanceof Element && event.target.closest("[data-relogin-passkey]");
+        if (!button) return;
+        var result = document.getElementById("relogin-passkey-result");
+        if (!window.gamecollPasskeys) return;
+        button.disabled = true;
+        result.textContent = "Choose a passkey in your browser's prompt…";
+        try {
+          var tokens = await window.gamecollPasskeys.logIn(mfaToken);
+          var username = form.elements.namedItem("username");
+          if (tokens.user.email.toLowerCase() !== username.defaultValue.toLowerCase()) {
+            // Another account's passkey: this page is not its, start from its gallery.
+            window.location.assign("/gallery");
+            return;
+          }
+          setCsrfToken(tokens.csrf_token);
+          done(true);
+          showAlert("You are logged in again.", "ok");
+        } catch (error) {
+          result.textContent = error.message;
+          button.disabled = false;
+        }
+      }
       function onClose() { done(false); }
       form.addEventListener("submit", onSubmit);
+      form.addEventListener("click", onPasskey);
       dialog.addEventListener("close", onClose);
       dialog.showModal();
       showStep(dialog, "password");

@@ -1,4 +1,5 @@
-// Passkeys (WebAuthn): add one from the settings page, sign in with one from the login page.
+// Passkeys (WebAuthn): add one from the settings page, sign in with one from the login page
+// or the "Log in again" dialog. Loaded on every page (base.html).
 // The server makes and checks every challenge (the JSON API under /auth/passkeys); this file
 // only carries the options to the browser's authenticator and its answer back.
 (function () {
@@ -205,6 +206,22 @@
   }
 
   // --- login: sign in with a passkey, without a name or password ----------------------------
+  // The ceremonies, shared by the login pages and the "Log in again" dialog (app.js). Each
+  // resolves with the token answer (its csrf_token is the new session's) or throws.
+  async function passkeyLogin() {
+    var options = await post("/auth/passkeys/login/options");
+    var credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
+    if (!credential) throw new Error("No passkey was used.");
+    return post("/auth/passkeys/login/verify", { credential: credentialJSON(credential) });
+  }
+
+  async function passkeyInsteadOfCode(token) {
+    var options = await post("/auth/passkeys/login/options", { mfa_token: token });
+    var credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
+    if (!credential) throw new Error("No passkey was used.");
+    return post("/auth/login/mfa", { mfa_token: token, passkey: credentialJSON(credential) });
+  }
+
   async function signIn(button) {
     var box = button.closest("[data-passkey-login]");
     var result = document.getElementById("passkey-login-result");
@@ -213,10 +230,7 @@
     button.disabled = true;
     say(result, "Choose a passkey in your browser's prompt…");
     try {
-      var options = await post("/auth/passkeys/login/options");
-      var credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
-      if (!credential) throw new Error("No passkey was used.");
-      await post("/auth/passkeys/login/verify", { credential: credentialJSON(credential) });
+      await passkeyLogin();
       say(result, "Signed in.", true);
       window.location.assign((box && box.getAttribute("data-next")) || "/gallery");
     } catch (error) {
@@ -235,10 +249,7 @@
     button.disabled = true;
     say(result, "Choose your passkey in your browser's prompt…");
     try {
-      var options = await post("/auth/passkeys/login/options", { mfa_token: token });
-      var credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
-      if (!credential) throw new Error("No passkey was used.");
-      await post("/auth/login/mfa", { mfa_token: token, passkey: credentialJSON(credential) });
+      await passkeyInsteadOfCode(token);
       say(result, "Signed in.", true);
       window.location.assign((box && box.getAttribute("data-next")) || "/gallery");
     } catch (error) {
@@ -246,6 +257,20 @@
       button.disabled = false;
     }
   }
+
+  // For the "Log in again" dialog: a passkey login (or, with `mfaToken`, the second step),
+  // resolving with the token answer; a failure's message says what to do.
+  window.gamecollPasskeys = {
+    logIn: async function (mfaToken) {
+      var problem = unsupported();
+      if (problem) throw new Error(problem);
+      try {
+        return await (mfaToken ? passkeyInsteadOfCode(mfaToken) : passkeyLogin());
+      } catch (error) {
+        throw new Error(explain(error));
+      }
+    },
+  };
 
   // The notes that say passkeys need JavaScript are for browsers where this file never runs.
   function hideNoScriptNotes(root) {

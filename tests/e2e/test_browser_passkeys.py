@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +21,9 @@ from tests.api.second_factor_support import clear_of_step_edge
 from tests.conftest import Database, LiveApp, free_port, start_app, stop_app
 from tests.e2e.conftest import Browsers, Tab, screenshot
 from tests.e2e.test_browser_more import log_in
+from tests.e2e.test_browser_relogin_code import end_other_sessions as end_sessions_with_a_code
+from tests.e2e.test_browser_relogin_code import with_authenticator
+from tests.e2e.test_browser_sessions import choose_two_photos_for_snes, end_other_sessions
 from tests.helpers import PASSWORD, bearer, register, totp_code, unique_email
 
 expect.set_options(timeout=10_000)
@@ -194,3 +198,66 @@ async def test_a_passkey_instead_of_the_code_after_the_password(
     await expect(page.locator("#code-error")).to_be_visible()
     await page.get_by_role("button", name="Use a passkey instead").click()
     await expect(page).to_have_url(re.compile(r"/gallery$"))
+
+
+async def add_passkey(tab: Tab, name: str) -> None:
+    """Add a passkey from the settings page (the tab's authenticator keeps it)."""
+    await tab.goto("/settings")
+    section = tab.page.locator("#passkeys")
+    await section.get_by_label("Name of the new passkey").fill(name)
+    await section.get_by_role("button", name="Add a passkey").click()
+    await expect(tab.page.locator("#passkeys").get_by_role("status")).to_contain_text(
+        "Passkey added"
+    )
+
+
+async def test_a_passkey_logs_in_again_in_place_and_the_photos_are_sent(
+    browsers: Browsers, live: LiveApp, tmp_path: Path
+) -> None:
+    email = unique_email()
+    async with httpx.AsyncClient(base_url=live.url, timeout=30) as api:
+        await register(api, email=email)
+    tab = await browsers.tab()
+    page = tab.page
+    await authenticator(tab)
+    await log_in(tab, email)
+    await add_passkey(tab, "Laptop")
+    await tab.goto("/gallery")
+    await choose_two_photos_for_snes(page, tmp_path)
+    await end_other_sessions(browsers, email)
+
+    await page.get_by_role("button", name="Add", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Log in again")
+    await dialog.get_by_role("button", name="Sign in with a passkey").click()
+
+    await expect(dialog).to_be_hidden()
+    await expect(page.get_by_text("You are logged in again.")).to_be_visible()
+    await expect(page.locator("#upload-files .file-status")).to_have_text(["Added", "Added"])
+    await expect(page.locator("#grid .card-platform").first).to_have_text("SNES")
+
+
+async def test_after_the_password_a_passkey_passes_the_dialogs_second_step(
+    browsers: Browsers, live: LiveApp, tmp_path: Path
+) -> None:
+    email = unique_email()
+    async with httpx.AsyncClient(base_url=live.url, timeout=30) as api:
+        tokens = await register(api, email=email)
+    tab = await browsers.tab()
+    page = tab.page
+    await authenticator(tab)
+    await log_in(tab, email)
+    await add_passkey(tab, "Laptop")
+    _, recovery = await with_authenticator(live, tokens["access_token"])
+    await tab.goto("/gallery")
+    await choose_two_photos_for_snes(page, tmp_path)
+    await end_sessions_with_a_code(browsers, email, recovery[0])
+
+    await page.get_by_role("button", name="Add", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Log in again")
+    await dialog.get_by_label("Password").fill(PASSWORD)
+    await dialog.get_by_role("button", name="Log in").click()
+    await expect(dialog.get_by_label("Code")).to_be_focused()
+    await dialog.get_by_role("button", name="Use a passkey instead").click()
+
+    await expect(dialog).to_be_hidden()
+    await expect(page.locator("#upload-files .file-status")).to_have_text(["Added", "Added"])
