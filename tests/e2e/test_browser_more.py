@@ -38,6 +38,9 @@ async def log_in(tab: Tab, email: str, password: str = PASSWORD) -> None:
     await tab.page.get_by_label("Password").fill(password)
     await tab.page.get_by_role("button", name="Log in").click()
     await expect(tab.page).to_have_url(re.compile(r"/gallery$"))
+    # The gallery's scripts have run (htmx listens to the search) only once it has loaded: a
+    # test that types at once could otherwise type before them, as no person does.
+    await tab.page.wait_for_load_state("load")
 
 
 async def test_without_javascript(browsers: Browsers, live: LiveApp, tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ async def log_in_with_code(tab: Tab, email: str, code: str) -> None:
     await tab.page.get_by_label("Code").fill(code)
     await tab.page.get_by_role("button", name="Continue").click()
     await expect(tab.page).to_have_url(tab.base + "/gallery")
+    await tab.page.wait_for_load_state("load")  # its scripts have run (see log_in)
 
 
 async def end_other_sessions(browsers: Browsers, email: str, recovery_code: str) -> None:

@@ -60,6 +60,7 @@ async def register_in_browser(tab: Tab, email: str) -> None:
     await tab.page.get_by_role("button", name="Create account").click()
     await expect(tab.page).to_have_url(re.compile(r"/gallery$"))
     await expect(tab.page.get_by_text("Your collection is empty.")).to_be_visible()
+    await tab.page.wait_for_load_state("load")  # its scripts have run (see log_in)
 
 
 async def log_in(tab: Tab, identifier: str, password: str) -> None:
@@ -343,6 +344,7 @@ async def test_walkthrough(
     await expect(tab.page.get_by_label("Password")).to_be_focused()  # where to act next
     await log_in(tab, "walker", PASSWORD)
     await expect(tab.page).to_have_url(re.compile(r"/gallery$"))
+    await tab.page.wait_for_load_state("load")
 
     answering, silent = await local_servers(answer=True), await local_servers(answer=False)
     await gpu_endpoint_settings(tab, answering, silent)
