@@ -193,10 +193,11 @@ def import_format(request: Request, head: bytes) -> str:
         ),
     },
     errors={
-        409: "An import of the user's is still running",
+        409: "An import of the user's is still running (said before the body is read)",
         413: f"The file is over {size_text(IMPORT_BODY)}",
         415: "A form instead of the file",
         422: "Not a collection file: not UTF-8, not valid JSON or CSV, a damaged or hostile ZIP",
+        503: "This instance holds as many import files as it has room for; try again shortly",
         507: "The server has no room to receive the file now (or, for a photo, to store it)",
     },
     auth=True,
@@ -213,22 +214,23 @@ async def import_collection(request: Request, imports: ImportService, spool: Spo
     """
     dry_run = clean_flag(request.args.get("dry_run"), "dry_run")
     allow = clean_flag(request.args.get("allow_duplicate"), "allow_duplicate")
-    path, size = await spool.receive(request, IMPORT_BODY)
-    try:
-        with path.open("rb") as stream:
-            head = stream.read(64)
-        file_format = import_format(request, head)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    job, finished = await imports.start(
-        user_id=principal(request).user.id,
-        path=path,
-        size=size,
-        file_format=file_format,
-        dry_run=dry_run,
-        allow_duplicate=allow,
-    )
+    async with imports.receiving(principal(request).user.id) as slot:
+        path, size = await spool.receive(request, IMPORT_BODY)
+        try:
+            with path.open("rb") as stream:
+                head = stream.read(64)
+            file_format = import_format(request, head)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        job, finished = await imports.start(
+            slot=slot,
+            path=path,
+            size=size,
+            file_format=file_format,
+            dry_run=dry_run,
+            allow_duplicate=allow,
+        )
     if finished:
         job = await imports.get(user_id=job.user_id, job_id=job.id)
         return private_json(job_json(job))

@@ -17,6 +17,8 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -29,6 +31,7 @@ from gamecoll.services.clock import utcnow
 from gamecoll.services.image_workers import ImageWorkers
 from gamecoll.services.import_reader import ImportFile
 from gamecoll.services.import_rows import REFUSED, UNCHANGED, RowImporter, RowRefused
+from gamecoll.services.import_slots import ImportSlot, ImportSlots
 from gamecoll.services.item_files import ItemFiles
 
 log = logging.getLogger("gamecoll.imports")
@@ -83,11 +86,20 @@ class ImportService:
     def __init__(self, *, files: ItemFiles, images: ImageWorkers) -> None:
         self.files = files
         self.images = images
+        self.slots = ImportSlots()
+
+    @asynccontextmanager
+    async def receiving(self, user_id: uuid.UUID) -> AsyncIterator[ImportSlot]:
+        """Hold a place for the user's file while it is read: 409 while an import of theirs
+        goes on, 503 while this instance holds as many files as it has room for."""
+        async with self.slots.holding(user_id) as slot:
+            await self._refuse_concurrent(user_id)
+            yield slot
 
     async def start(
         self,
         *,
-        user_id: uuid.UUID,
+        slot: ImportSlot,
         path: Path,
         size: int,
         file_format: str,
@@ -96,34 +108,36 @@ class ImportService:
     ) -> tuple[ImportJob, bool]:
         """Check the file and start its job; True when it finished already (a small file).
 
-        The file is removed once the job is over (or now, if it is refused).
+        The file (and the slot it was read in) is given up once the job is over, or now if
+        it is refused.
         """
+        user_id = slot.user_id
         try:
             await self._refuse_concurrent(user_id)
             await self._forget_old(user_id)
             source = ImportFile(path, file_format, self.images.limits.max_bytes)
             total = await asyncio.to_thread(lambda: source.open().count())
+            now = utcnow()
+            job = await ImportJob.create(
+                id=uuid.uuid4(),
+                user_id=user_id,
+                file_format=file_format,
+                dry_run=dry_run,
+                allow_duplicate=allow_duplicate,
+                state=QUEUED,
+                total=total,
+                processed=0,
+                created=0,
+                updated=0,
+                unchanged=0,
+                refused=0,
+                rows=[],
+                created_at=now,
+                heartbeat_at=now,
+            )
         except BaseException:
             _remove(path)
             raise
-        now = utcnow()
-        job = await ImportJob.create(
-            id=uuid.uuid4(),
-            user_id=user_id,
-            file_format=file_format,
-            dry_run=dry_run,
-            allow_duplicate=allow_duplicate,
-            state=QUEUED,
-            total=total,
-            processed=0,
-            created=0,
-            updated=0,
-            unchanged=0,
-            refused=0,
-            rows=[],
-            created_at=now,
-            heartbeat_at=now,
-        )
         importer = RowImporter(
             user_id=user_id,
             files=self.files,
@@ -131,7 +145,8 @@ class ImportService:
             source=source,
             allow_duplicate=allow_duplicate,
         )
-        work = self._run(job, importer, path)
+        work = self._run(job, importer, path, slot)
+        slot.handed_over = True
         inline = file_format != "zip" and size <= INLINE_MAX_BYTES
         task = asyncio.ensure_future(work)
         _RUNNING.add(task)
@@ -173,7 +188,9 @@ class ImportService:
         """The user's most recent import, if any."""
         return await ImportJob.filter(user_id=user_id).order_by("-created_at").first()
 
-    async def _run(self, job: ImportJob, importer: RowImporter, path: Path) -> None:
+    async def _run(
+        self, job: ImportJob, importer: RowImporter, path: Path, slot: ImportSlot
+    ) -> None:
         job.state = RUNNING
         try:
             await self._rows(job, importer)
@@ -185,6 +202,7 @@ class ImportService:
         finally:
             importer.source.close()
             _remove(path)
+            slot.release()
             job.finished_at = utcnow()
             with contextlib.suppress(Exception):
                 await self._save(job)

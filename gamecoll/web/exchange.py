@@ -87,15 +87,16 @@ async def settings_import(
         file_format = sniff_format(part.body[:64])
         if file_format is None:
             raise ValidationFailed("The file is empty.")
-        path, size = spool.write(part.body)
-        job, _ = await imports.start(
-            user_id=principal(request).user.id,
-            path=path,
-            size=size,
-            file_format=file_format,
-            dry_run=dry_run,
-            allow_duplicate=allow,
-        )
+        async with imports.receiving(principal(request).user.id) as slot:
+            path, size = spool.write(part.body)
+            job, _ = await imports.start(
+                slot=slot,
+                path=path,
+                size=size,
+                file_format=file_format,
+                dry_run=dry_run,
+                allow_duplicate=allow,
+            )
     except AppError as exc:
         return await _refused(request, renderer, settings, exc, dry_run)
     return go(request, f"/settings/import/{job.id}")
