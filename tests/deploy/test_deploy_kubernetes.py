@@ -35,6 +35,7 @@ from deploy_helpers import (
 )
 
 from gamecoll.http.limits import IMPORT_BODY
+from gamecoll.services.import_slots import FILES_AT_ONCE
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob")
 NAMESPACE = "gamecoll"
@@ -565,7 +566,8 @@ def test_imports_get_a_gibibyte_all_the_way_to_a_pod_with_room(
 ) -> None:
     """POST /collection/import may carry the app's IMPORT_BODY through the Ingress (streamed on,
     for the same hosts and certificate as the rest) and nginx; the app pod's /tmp, where the
-    file waits for its job, holds two such files, within the pod's ephemeral-storage limit."""
+    file waits for its job, holds as many such files as its workers take at once, within the
+    pod's ephemeral-storage limit."""
     nginx_conf = (REPO / "deploy/nginx/nginx.conf").read_text()
     location = re.search(
         r"location = /collection/import \{[^}]*client_max_body_size (\S+);", nginx_conf
@@ -588,7 +590,8 @@ def test_imports_get_a_gibibyte_all_the_way_to_a_pod_with_room(
         (app,) = [c for c in backend["containers"] if c["name"] == "gamecoll"]
         (tmp,) = [m for m in app["volumeMounts"] if m["mountPath"] == "/tmp"]
         room = quantity(volumes[tmp["name"]]["emptyDir"]["sizeLimit"])
-        assert room >= 2 * IMPORT_BODY
+        # Each worker process holds at most FILES_AT_ONCE import files (503 beyond).
+        assert room >= int(config(r)["WORKERS"]) * FILES_AT_ONCE * IMPORT_BODY
         assert quantity(app["resources"]["limits"]["ephemeral-storage"]) > room
 
 
