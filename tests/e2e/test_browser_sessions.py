@@ -82,6 +82,9 @@ async def test_an_ended_session_keeps_typed_text_and_chosen_photos(
     dialog = page.get_by_role("dialog", name="Log in again")
     await expect(dialog).to_be_visible()
     await expect(dialog.get_by_label("Password")).to_be_focused()
+    # The same account logs in again: this page's request is made again for it.
+    await expect(dialog.get_by_label("Email or username")).to_have_value(account["email"])
+    await expect(dialog.get_by_label("Email or username")).not_to_be_editable()
     await dialog.get_by_label("Password").fill(PASSWORD)
     await dialog.get_by_role("button", name="Log in").click()
     await expect(dialog).to_be_hidden()
