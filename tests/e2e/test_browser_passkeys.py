@@ -165,17 +165,8 @@ async def test_without_javascript_the_pages_say_passkeys_need_it(
 async def test_a_passkey_instead_of_the_code_after_the_password(
     browsers: Browsers, live: LiveApp
 ) -> None:
-    email = unique_email()
-    async with httpx.AsyncClient(base_url=live.url, timeout=30) as api:
-        tokens = await register(api, email=email)
-    tab = await browsers.tab()
+    tab, email, tokens = await signed_in_with_a_passkey(browsers, live)
     page = tab.page
-    await authenticator(tab)
-    await log_in(tab, email)
-    await tab.goto("/settings")
-    await page.locator("#passkeys").get_by_label("Name of the new passkey").fill("Laptop")
-    await page.locator("#passkeys").get_by_role("button", name="Add a passkey").click()
-    await expect(page.locator("#passkeys").get_by_role("status")).to_contain_text("Passkey added")
     await log_out(tab)
 
     # Now the authenticator app goes on: logins ask for a second step, which a passkey passes.
@@ -211,17 +202,26 @@ async def add_passkey(tab: Tab, name: str) -> None:
     )
 
 
-async def test_a_passkey_logs_in_again_in_place_and_the_photos_are_sent(
-    browsers: Browsers, live: LiveApp, tmp_path: Path
-) -> None:
+async def signed_in_with_a_passkey(
+    browsers: Browsers, live: LiveApp
+) -> tuple[Tab, str, dict[str, Any]]:
+    """A new account, logged in with its password in a tab whose authenticator holds a
+    passkey of the account; return the tab, the email and the API tokens."""
     email = unique_email()
     async with httpx.AsyncClient(base_url=live.url, timeout=30) as api:
-        await register(api, email=email)
+        tokens: dict[str, Any] = await register(api, email=email)
     tab = await browsers.tab()
-    page = tab.page
     await authenticator(tab)
     await log_in(tab, email)
     await add_passkey(tab, "Laptop")
+    return tab, email, tokens
+
+
+async def test_a_passkey_logs_in_again_in_place_and_the_photos_are_sent(
+    browsers: Browsers, live: LiveApp, tmp_path: Path
+) -> None:
+    tab, email, _ = await signed_in_with_a_passkey(browsers, live)
+    page = tab.page
     await tab.goto("/gallery")
     await choose_two_photos_for_snes(page, tmp_path)
     await end_other_sessions(browsers, email)
@@ -239,14 +239,8 @@ async def test_a_passkey_logs_in_again_in_place_and_the_photos_are_sent(
 async def test_after_the_password_a_passkey_passes_the_dialogs_second_step(
     browsers: Browsers, live: LiveApp, tmp_path: Path
 ) -> None:
-    email = unique_email()
-    async with httpx.AsyncClient(base_url=live.url, timeout=30) as api:
-        tokens = await register(api, email=email)
-    tab = await browsers.tab()
+    tab, email, tokens = await signed_in_with_a_passkey(browsers, live)
     page = tab.page
-    await authenticator(tab)
-    await log_in(tab, email)
-    await add_passkey(tab, "Laptop")
     _, recovery = await with_authenticator(live, tokens["access_token"])
     await tab.goto("/gallery")
     await choose_two_photos_for_snes(page, tmp_path)
